@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, ContextManager, Iterator, Sequence
 
 import numpy as np
 
@@ -32,6 +32,10 @@ class _GradMode(threading.local):
 
 
 _MODE = _GradMode()
+# How many threads are inside no_grad(). While it is 0 (almost always) the hot path need not
+# read the thread-local flag, which costs several times a global look-up.
+paused_threads = 0
+_PAUSE_LOCK = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
@@ -40,25 +44,28 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    global paused_threads
+    previous = _MODE.enabled
+    with _PAUSE_LOCK:
+        paused_threads += (not enabled) - (not previous)
+    _MODE.enabled = enabled
+    try:
+        yield
+    finally:
+        _MODE.enabled = previous
+        with _PAUSE_LOCK:
+            paused_threads += (not previous) - (not enabled)
+
+
+def no_grad() -> ContextManager[None]:
     """Context manager: operations inside record no graph (thread-local)."""
-    previous = _MODE.enabled
-    _MODE.enabled = False
-    try:
-        yield
-    finally:
-        _MODE.enabled = previous
+    return _grad_mode(False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> ContextManager[None]:
     """Context manager: record graphs again inside a `no_grad()` block."""
-    previous = _MODE.enabled
-    _MODE.enabled = True
-    try:
-        yield
-    finally:
-        _MODE.enabled = previous
+    return _grad_mode(True)
 
 
 _DONE = object()  # stack marker: the node below it has all its inputs ordered
@@ -84,20 +91,29 @@ def topological_order(root: Node) -> list[Node]:
         seen.add(node)
         push(node)
         push(_DONE)
+        # Leaves go straight into the order: no push, pop and marker for them.
         a = node._a
         if isinstance(a, Node) and a not in seen:
-            push(a)
+            if a._op is None:
+                seen.add(a)
+                order.append(a)
+            else:
+                push(a)
         b = node._b
         if isinstance(b, Node) and b not in seen:
-            push(b)
+            if b._op is None:
+                seen.add(b)
+                order.append(b)
+            else:
+                push(b)
     return order
 
 
-def _propagate(order: list[Node], seed: Any) -> None:
-    """First-order backward on raw data: leaves this pass's gradient in each node's `.grad`."""
-    for node in order:
-        node.grad = None
-    order[-1].grad = seed
+def _propagate(order: list[Node]) -> None:
+    """First-order backward on raw data, from the root's `.grad` (the last node in `order`).
+
+    Each node's gradient is added to what its `.grad` holds (None counts as zero).
+    """
     for node in reversed(order):
         op = node._op
         if op is None:
@@ -124,11 +140,8 @@ def _propagate(order: list[Node], seed: Any) -> None:
             b.grad = gb if prev is None else prev + gb
 
 
-def _propagate_graph(order: list[Node], seed: Node) -> None:
+def _propagate_graph(order: list[Node]) -> None:
     """Backward whose formulas run on nodes, recording a graph: gradients are differentiable."""
-    for node in order:
-        node.grad = None
-    order[-1].grad = seed
     with enable_grad():
         for node in reversed(order):
             op = node._op
@@ -143,18 +156,18 @@ def _propagate_graph(order: list[Node], seed: Node) -> None:
 
 
 def backward(root: Node, grad: Any = None) -> None:
-    """Accumulate d(root)/d(node) into `.grad` of every node `root` depends on.
+    """Backpropagate from `root`: every leaf's `.grad` += d(root)/d(leaf).
 
-    Each call adds this pass's gradients to what `.grad` held, as PyTorch does: calling it
-    twice on the same graph adds the same increments twice.
+    Leaves accumulate over calls, as in PyTorch: a second call on the same graph adds the same
+    increments again. An intermediate node's `.grad` holds its gradient from the latest call.
     """
     seed = root._seed(grad)
     order = topological_order(root)
-    saved = [node.grad for node in order]
-    _propagate(order, seed)
-    for node, before in zip(order, saved):
-        if before is not None:
-            node.grad = before + node.grad
+    for node in order:
+        if node._op is not None:
+            node.grad = None
+    root.grad = seed if root.grad is None else root.grad + seed
+    _propagate(order)
 
 
 def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False,
@@ -172,10 +185,14 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
     seed = output._seed(grad_output)
     order = topological_order(output)
     saved = [node.grad for node in order]
+    for node in order:
+        node.grad = None
     if create_graph:
-        _propagate_graph(order, output._constant(seed))
+        output.grad = output._constant(seed)
+        _propagate_graph(order)
     else:
-        _propagate(order, seed)
+        output.grad = seed
+        _propagate(order)
     in_graph = set(order)
     result = []
     for x in inputs:

@@ -77,12 +77,17 @@ class Op:
 
     def __call__(self, a: Any, b: Any = None) -> Any:
         """Apply the op to numbers, arrays, `Value`s or `Tensor`s."""
+        if type(a) is float and (self.unary or type(b) is float or type(b) is int):
+            return scalar_forward(self, a, b)  # the common case inside derivative formulas
         if self.unary:
             if isinstance(a, Node):
                 return a._apply_unary(self)
             if isinstance(a, np.ndarray):
                 return self.array(a)
             return scalar_forward(self, number(a, self.name))
+        if self.db is None and isinstance(b, Node):
+            raise TypeError(f"{self.name}: the second argument is a parameter without a "
+                            f"derivative; pass a number, not a {type(b).__name__}")
         for x in (a, b):
             if isinstance(x, Node):
                 return type(x)._apply_binary(self, a, b)
@@ -139,7 +144,7 @@ def number(x: Any, where: str = "op") -> float:
                     f"got {type(x).__name__}")
 
 
-def scalar_forward(op: Op, a: float, b: float = 0.0) -> float:
+def scalar_forward(op: Op, a: float, b: Any = None) -> float:
     """The op on floats with IEEE semantics: inf and nan instead of Python exceptions."""
     try:
         return op.scalar(a) if op.unary else op.scalar(a, b)
@@ -147,7 +152,7 @@ def scalar_forward(op: Op, a: float, b: float = 0.0) -> float:
         return ieee_scalar(op, a, b)
 
 
-def ieee_scalar(op: Op, a: float, b: float = 0.0) -> float:
+def ieee_scalar(op: Op, a: float, b: Any = None) -> float:
     """Recompute on numpy float64, where 1/0 is inf and log(-1) is nan, without warnings."""
     with np.errstate(all="ignore"):
         out = op.array(np.float64(a)) if op.unary else op.array(np.float64(a), np.float64(b))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import activations as act
-from . import ops
+from . import engine, ops
 from .engine import Node, _MODE, backward
 from .ops import Op, number, scalar_forward
 
@@ -66,7 +66,7 @@ class Value(Node):
     def apply(self, op: Op | str, other: Any = None) -> "Value":
         """Apply a registered op (given by record or by name) to this value."""
         record = ops.REGISTRY[op] if isinstance(op, str) else op
-        return _unary(record, self) if record.unary else _binary(record, self, other)
+        return record(self) if record.unary else record(self, other)  # checks parameters
 
     def __getattr__(self, name: str) -> Any:
         # A user-registered op is reachable as a method too: Value(1.0).mish().
@@ -177,11 +177,11 @@ class Value(Node):
 
     def leaky_relu(self, slope: Any = 0.01) -> "Value":
         """x if x > 0 else slope * x"""
-        return _binary(act.leaky_relu, self, slope)
+        return act.leaky_relu(self, slope)
 
     def elu(self, alpha: float = 1.0) -> "Value":
         """x if x > 0 else alpha (e^x - 1)"""
-        return _binary(act.elu, self, alpha)
+        return act.elu(self, alpha)
 
     def softplus(self) -> "Value":
         """ln(1 + e^x)"""
@@ -219,7 +219,7 @@ def _unary(op: Op, a: Value) -> Value:
         out.data = scalar_forward(op, a.data)
     out.grad = 0.0
     out.label = ""
-    if _MODE.enabled:
+    if not engine.paused_threads or _MODE.enabled:
         out._op = op
         out._a = a
     else:
@@ -238,9 +238,6 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
         a, ad = _operand(op, a)
     if type(b) is Value:
         bd = b.data
-        if op.db is None:
-            raise TypeError(f"{op.name}: the second argument is a parameter without a "
-                            f"derivative; pass a number, not a Value")
     elif type(b) is float or type(b) is int:
         bd = b
     else:
@@ -252,7 +249,7 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
         out.data = scalar_forward(op, ad, bd)
     out.grad = 0.0
     out.label = ""
-    if _MODE.enabled:
+    if not engine.paused_threads or _MODE.enabled:
         out._op = op
         out._a = a
         out._b = b

@@ -109,10 +109,41 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def _propagate(order: list[Node]) -> None:
+def _interior_order(root: Node, pending: object) -> list[Node]:
+    """The op nodes `root` depends on, inputs before users, each one's `.grad` set to `pending`.
+
+    The backward pass's own walk: `pending`, a fresh object per pass, marks a node as expanded
+    (no set to build) and as "no gradient yet" (the propagation starts from it). A node is
+    marked when it is expanded, not when pushed, so a node pushed again by a later user is
+    ordered before that user. Leaves are left alone: they keep accumulating.
+    """
+    order: list[Node] = []
+    stack: list[Any] = [root]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node = pop()
+        if node is _DONE:
+            order.append(pop())
+            continue
+        if node.grad is pending:  # pushed by two users: expanded already
+            continue
+        node.grad = pending
+        push(node)
+        push(_DONE)
+        a = node._a
+        if isinstance(a, Node) and a._op is not None and a.grad is not pending:
+            push(a)
+        b = node._b
+        if isinstance(b, Node) and b._op is not None and b.grad is not pending:
+            push(b)
+    return order
+
+
+def _propagate(order: list[Node], pending: object) -> None:
     """First-order backward on raw data, from the root's `.grad` (the last node in `order`).
 
-    Each node's gradient is added to what its `.grad` holds (None counts as zero).
+    Each input's gradient is added to its `.grad`; `pending` and None count as zero.
     """
     for node in reversed(order):
         op = node._op
@@ -121,9 +152,12 @@ def _propagate(order: list[Node]) -> None:
         g = node.grad
         a = node._a
         if op.unary:
-            ga = op.da(g, node.data, a.data)
+            try:
+                ga = op.da(g, node.data, a.data)
+            except (ArithmeticError, ValueError):
+                ga = _ieee(op.da, g, node.data, a.data)
             prev = a.grad
-            a.grad = ga if prev is None else prev + ga
+            a.grad = ga if prev is pending or prev is None else prev + ga
             continue
         b = node._b
         a_is_node = isinstance(a, Node)
@@ -131,16 +165,29 @@ def _propagate(order: list[Node]) -> None:
         ad = a.data if a_is_node else a
         bd = b.data if b_is_node else b
         if a_is_node:
-            ga = op.da(g, node.data, ad, bd)
+            try:
+                ga = op.da(g, node.data, ad, bd)
+            except (ArithmeticError, ValueError):
+                ga = _ieee(op.da, g, node.data, ad, bd)
             prev = a.grad
-            a.grad = ga if prev is None else prev + ga
+            a.grad = ga if prev is pending or prev is None else prev + ga
         if b_is_node:
-            gb = op.db(g, node.data, ad, bd)
+            try:
+                gb = op.db(g, node.data, ad, bd)
+            except (ArithmeticError, ValueError):
+                gb = _ieee(op.db, g, node.data, ad, bd)
             prev = b.grad
-            b.grad = gb if prev is None else prev + gb
+            b.grad = gb if prev is pending or prev is None else prev + gb
 
 
-def _propagate_graph(order: list[Node]) -> None:
+def _ieee(formula: Any, *args: Any) -> Any:
+    """A derivative formula recomputed on numpy float64, where 1/0 is inf (as in the forward)."""
+    with np.errstate(all="ignore"):
+        out = formula(*(np.float64(x) if isinstance(x, (float, int)) else x for x in args))
+    return float(out) if isinstance(out, np.floating) else out
+
+
+def _propagate_graph(order: list[Node], pending: object) -> None:
     """Backward whose formulas run on nodes, recording a graph: gradients are differentiable."""
     with enable_grad():
         for node in reversed(order):
@@ -152,7 +199,7 @@ def _propagate_graph(order: list[Node]) -> None:
             for x, formula in zip(inputs, formulas):
                 if isinstance(x, Node):
                     gx = formula(node.grad, node, *inputs)
-                    x.grad = gx if x.grad is None else x.grad + gx
+                    x.grad = gx if x.grad is pending else x.grad + gx
 
 
 def backward(root: Node, grad: Any = None) -> None:
@@ -162,12 +209,13 @@ def backward(root: Node, grad: Any = None) -> None:
     increments again. An intermediate node's `.grad` holds its gradient from the latest call.
     """
     seed = root._seed(grad)
-    order = topological_order(root)
-    for node in order:
-        if node._op is not None:
-            node.grad = None
-    root.grad = seed if root.grad is None else root.grad + seed
-    _propagate(order)
+    if root._op is None:
+        root.grad = seed if root.grad is None else root.grad + seed
+        return
+    pending = object()
+    order = _interior_order(root, pending)
+    root.grad = seed
+    _propagate(order, pending)
 
 
 def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False,
@@ -179,28 +227,34 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
     """
     if isinstance(inputs, Node):
         inputs = (inputs,)
+    if not isinstance(inputs, (tuple, list)):
+        raise TypeError(f"grad: inputs must be a node or a sequence of nodes, "
+                        f"got {type(inputs).__name__}")
     for x in inputs:
         if not isinstance(x, Node):
             raise TypeError(f"grad: inputs must be Value or Tensor nodes, got {type(x).__name__}")
     seed = output._seed(grad_output)
     order = topological_order(output)
     saved = [node.grad for node in order]
+    pending = object()
     for node in order:
-        node.grad = None
-    if create_graph:
-        output.grad = output._constant(seed)
-        _propagate_graph(order)
-    else:
-        output.grad = seed
-        _propagate(order)
-    in_graph = set(order)
-    result = []
-    for x in inputs:
-        if x in in_graph:
-            result.append(x.grad)
+        node.grad = pending
+    try:
+        if create_graph:
+            output.grad = output._constant(seed)
+            _propagate_graph(order, pending)
         else:
-            zero = np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
-            result.append(x._constant(zero) if create_graph else zero)
-    for node, before in zip(order, saved):
-        node.grad = before
+            output.grad = seed
+            _propagate(order, pending)
+        in_graph = set(order)
+        result = []
+        for x in inputs:
+            if x in in_graph:
+                result.append(x.grad)
+            else:
+                zero = np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
+                result.append(x._constant(zero) if create_graph else zero)
+    finally:
+        for node, before in zip(order, saved):
+            node.grad = before
     return tuple(result)

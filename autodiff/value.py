@@ -17,6 +17,7 @@ class Value(Node):
     """
 
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+    __array_ufunc__ = None  # ndarray (op) Value defers to Value's reflected operator
 
     def __init__(self, data: Any, label: str = "") -> None:
         if isinstance(data, Value):

@@ -1,0 +1,170 @@
+"""Hypothesis strategies and assertions for property tests of ops and gradients.
+
+Needs hypothesis (the `test` extra); `import autodiff` never imports this module. Testing a newly
+registered op takes three lines:
+
+    @given(autodiff.testing.op_inputs(mish))
+    def test_mish(xs):
+        autodiff.testing.check_op(mish, *xs)
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Optional
+
+import numpy as np
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from .engine import Node
+from .gradcheck import gradcheck, gradgradcheck
+from .ops import REALS, REGISTRY, Domain, Op
+from .value import Value
+
+PROFILE = "autodiff"
+PARAMETER = Domain(low=0.0)  # where a parameter without a derivative (elu's alpha) is drawn
+_GRAPH_OPS = ("add", "sub", "mul", "tanh", "sigmoid", "sin")
+
+
+def load_profile(max_examples: int = 50) -> None:
+    """Register and load the deterministic hypothesis profile 'autodiff' (no deadline)."""
+    settings.register_profile(PROFILE, derandomize=True, database=None, deadline=None,
+                              max_examples=max_examples, print_blob=True)
+    settings.load_profile(PROFILE)
+
+
+def floats_in(domain: Optional[Domain], bound: float = 5.0,
+              margin: float = 1e-2) -> st.SearchStrategy[float]:
+    """Floats in domain and [-bound, bound], at least `margin` from the domain's ends and kinks.
+
+    A None domain (a parameter without a derivative) draws from `PARAMETER`, positive numbers.
+    """
+    domain = PARAMETER if domain is None else domain
+    low = max(domain.low + margin, -bound)
+    high = min(domain.high - margin, bound)
+    pieces = []
+    for kink in sorted(domain.kinks):
+        if low <= kink + margin and kink - margin <= high:
+            pieces.append((low, kink - margin))
+            low = kink + margin
+    pieces.append((low, high))
+    pieces = [(a, b) for a, b in pieces if a <= b]
+    if not pieces:
+        raise ValueError(f"{domain} has no point within [-{bound}, {bound}] at least {margin} "
+                         f"from its ends and kinks; pass a larger bound")
+    return st.one_of(*(st.floats(a, b) for a, b in pieces))
+
+
+def values_in(domain: Optional[Domain], bound: float = 5.0,
+              margin: float = 1e-2) -> st.SearchStrategy[Value]:
+    """`Value`s whose data is drawn by `floats_in(domain, bound, margin)`."""
+    return floats_in(domain, bound, margin).map(Value)
+
+
+def op_inputs(op: Op | str, bound: float = 5.0,
+              margin: float = 1e-2) -> st.SearchStrategy[tuple[float, ...]]:
+    """A tuple of floats, one per input of `op`, each drawn from that input's declared domain."""
+    record = _op(op)
+    return st.tuples(*(floats_in(d, bound, margin) for d in record.domain))
+
+
+@st.composite
+def graphs(draw: Callable[..., Any], max_leaves: int = 3,
+           max_ops: int = 12) -> tuple[list[Value], Value]:
+    """Random `Value` expression graphs, shared subexpressions included: (leaves, root)."""
+    count = draw(st.integers(1, max_leaves))
+    leaves = [Value(draw(floats_in(REALS, bound=2.0)), label=f"x{i}") for i in range(count)]
+    nodes = list(leaves)
+    for _ in range(draw(st.integers(1, max_ops))):
+        op = REGISTRY[draw(st.sampled_from(_GRAPH_OPS))]
+        nodes.append(op(*(draw(st.sampled_from(nodes)) for _ in range(op.arity))))
+    return leaves, nodes[-1]
+
+
+def check_grads(f: Callable[..., Any], *inputs: Any, order: int = 2, eps: float = 1e-6,
+                atol: float = 1e-5, rtol: float = 1e-3) -> None:
+    """Assert f's derivatives up to `order` (1 or 2) match central differences at `inputs`.
+
+    Floats become `Value`s and float64 arrays become `Tensor`s; raises `GradcheckError`.
+    """
+    if order not in (1, 2):
+        raise ValueError(f"check_grads: order must be 1 or 2, got {order!r}")
+    nodes = [_node(x) for x in inputs]
+    gradcheck(f, *nodes, eps=eps, atol=atol, rtol=rtol)
+    if order == 2:
+        gradgradcheck(f, *nodes, eps=eps, atol=atol, rtol=rtol)
+
+
+def check_op(op: Op | str, *xs: float, order: int = 2) -> None:
+    """Assert op's float and array forwards agree at xs and its derivatives up to `order` match
+    central differences (inputs whose domain is None are passed as constant parameters)."""
+    record = _op(op)
+    if len(xs) != record.arity:
+        raise TypeError(f"check_op: {record.name} takes {record.arity} inputs, got {len(xs)}")
+    call = f"{record.name}({', '.join(map(repr, xs))})"
+    on_floats = record(*xs)
+    on_arrays = float(record.array(*(np.float64(x) for x in xs)))
+    if not math.isclose(on_floats, on_arrays, rel_tol=1e-9, abs_tol=1e-12):
+        raise AssertionError(f"{call}: the float forward gives {on_floats!r}, "
+                             f"the array forward {on_arrays!r}")
+    differentiable = [d is not None for d in record.domain]
+    nodes = [Value(x, label=call) for i, x in enumerate(xs) if differentiable[i]]
+
+    def f(*values: Value) -> Value:
+        it = iter(values)
+        return record(*(next(it) if differentiable[i] else x for i, x in enumerate(xs)))
+
+    check_grads(f, *nodes, order=order)
+
+
+def _op(op: Op | str) -> Op:
+    if isinstance(op, Op):
+        return op
+    if op not in REGISTRY:
+        raise KeyError(f"no op named {op!r} is registered")
+    return REGISTRY[op]
+
+
+def _node(x: Any) -> Node:
+    """x as a graph node: floats become Values, arrays Tensors (tensor.py loaded on demand)."""
+    if isinstance(x, Node):
+        return x
+    if isinstance(x, np.ndarray):
+        from .tensor import Tensor  # only array inputs need it
+        return Tensor(x, requires_grad=True)
+    return Value(x)
+
+
+# --- Tensor strategies: arrays in a domain, mutually broadcastable shapes -------------------
+
+
+def arrays_in(domain: Optional[Domain], shape: tuple[int, ...], dtype: Any = np.float64,
+              bound: float = 5.0, margin: float = 1e-2) -> st.SearchStrategy[np.ndarray]:
+    """Arrays of `shape` and `dtype` whose elements are drawn by `floats_in(domain, ...)`."""
+    from hypothesis.extra import numpy as hnp  # hypothesis' numpy extra, needed only here
+
+    kind = np.dtype(dtype).type
+    elements = floats_in(domain, bound, margin).map(lambda x: float(kind(x)))  # representable
+    return hnp.arrays(dtype, shape, elements=elements)
+
+
+def broadcastable_shapes(count: int = 2, max_dims: int = 3,
+                         max_side: int = 3) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
+    """Tuples of `count` shapes that broadcast together under numpy's rules (small sizes)."""
+    from hypothesis.extra import numpy as hnp
+
+    return hnp.mutually_broadcastable_shapes(num_shapes=count, max_dims=max_dims,
+                                             max_side=max_side).map(lambda s: s.input_shapes)
+
+
+@st.composite
+def op_arrays(draw: Callable[..., Any], op: Op | str, dtype: Any = np.float64,
+              max_dims: int = 2, max_side: int = 3, bound: float = 3.0,
+              margin: float = 1e-2) -> tuple[Any, ...]:
+    """One input per input of an elementwise op: arrays of mutually broadcastable shapes drawn
+    from each input's domain; a parameter input (domain None) is drawn as a float."""
+    record = _op(op)
+    shapes = draw(broadcastable_shapes(record.arity, max_dims, max_side))
+    return tuple(draw(floats_in(None, bound, margin)) if domain is None
+                 else draw(arrays_in(domain, shape, dtype, bound, margin))
+                 for domain, shape in zip(record.domain, shapes))

@@ -1,0 +1,18 @@
+"""Side-by-side benchmarks of autodiff against micrograd, PyTorch and hand-written floors."""
+
+import os
+import sys
+
+THREADS = 2
+# If numpy came first (e.g. imported by a test runner), its BLAS pool is already sized; say so.
+NUMPY_PRELOADED = "numpy" in sys.modules
+
+# Thread pools are sized when numpy/torch load, so this must run before either is imported.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = str(THREADS)
+# Idle OpenMP workers (torch) sleep instead of spinning into the next system's timed round.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from bench.harness import problems, run  # noqa: E402  (after the thread settings on purpose)
+
+__all__ = ["NUMPY_PRELOADED", "THREADS", "problems", "run"]

@@ -34,7 +34,7 @@ def scalar_workloads(quick: bool) -> list[Workload]:
                          "micrograd": "micrograd.nn.MLP; inputs wrapped in Value as in its demo",
                          "torch": "one batched float64 MLP (addmm), not scalar nodes",
                          "autodiff": "scalar MLP of autodiff.Value (bench/scalar.py), raw float inputs"})
-    chains = [(10**4, 10)] if quick else [(10**4, 10), (2 * 10**5, 5), (10**6, 3)]
+    chains = [(10**4, 10)] if quick else [(10**4, 10), (2 * 10**5, 5), (10**6, 2)]
     workloads = [s1] + [chain_workload(n, 3 if quick else rounds) for n, rounds in chains]
     xs, ys = data.beans(100)
     epochs = 20 if quick else 500

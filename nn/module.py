@@ -1,0 +1,138 @@
+"""Module: the base class that finds parameters, zeroes gradients, and saves and loads them.
+
+A parameter is any `Tensor` with requires_grad=True reachable from a module through its
+attributes, lists, tuples and dicts (and through sub-modules, recursively). Nothing needs
+registering: assigning `self.weight = Tensor(..., requires_grad=True)` is enough.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator, Union
+
+import numpy as np
+
+from autodiff import Tensor
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def as_tensor(x: Any) -> Tensor:
+    """x as a Tensor: a Tensor as given, anything else (array, list, number) as float64 data."""
+    return x if isinstance(x, Tensor) else Tensor(x, dtype=np.float64)
+
+
+class Module:
+    """Base class of models: subclasses define `forward(x)`; calling the module runs it."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The module's output for input x (a Tensor); subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
+
+    def __call__(self, x: Any) -> Tensor:
+        return self.forward(as_tensor(x))
+
+    # --- parameters ------------------------------------------------------------------------
+
+    def named_parameters(self) -> list[tuple[str, Tensor]]:
+        """(dotted name, parameter) pairs, depth first in attribute order, each parameter once."""
+        found: list[tuple[str, Tensor]] = []
+        seen: set[int] = set()  # ids: a parameter shared by two layers is listed once
+        stack: list[tuple[str, Any]] = [("", self)]
+        while stack:
+            name, member = stack.pop()
+            if id(member) in seen:
+                continue
+            seen.add(id(member))
+            if isinstance(member, Module):
+                prefix = f"{name}." if name else ""
+                stack.extend(reversed([(prefix + n, m) for n, m in member._named_members()]))
+            elif member.requires_grad:
+                found.append((name, member))
+        return found
+
+    def parameters(self) -> list[Tensor]:
+        """Every parameter (a Tensor with requires_grad=True), in `named_parameters` order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's accumulated gradient (grad = None)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def children(self) -> list[tuple[str, "Module"]]:
+        """The direct sub-modules with their (dotted) names, in attribute order."""
+        return [(name, m) for name, m in self._named_members() if isinstance(m, Module)]
+
+    def _named_members(self) -> Iterator[tuple[str, Any]]:
+        """(name, value) for each Module or Tensor among the attributes, lists, tuples and dicts
+        (flattened: "layers.0"), without entering sub-modules."""
+        stack: list[tuple[str, Any]] = list(reversed(vars(self).items()))
+        while stack:
+            name, value = stack.pop()
+            if isinstance(value, (Module, Tensor)):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                stack.extend(reversed([(f"{name}.{i}", v) for i, v in enumerate(value)]))
+            elif isinstance(value, dict):
+                stack.extend(reversed([(f"{name}.{k}", v) for k, v in value.items()]))
+
+    # --- saving and loading ------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the parameters' data, by dotted name."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy state into the parameters; every name, shape and dtype is checked first, and on
+        any mismatch a ValueError lists all of them and nothing is changed."""
+        params = dict(self.named_parameters())
+        problems = [f"missing {name!r}" for name in params if name not in state]
+        problems += [f"unexpected {name!r}" for name in state if name not in params]
+        for name in params.keys() & state.keys():
+            have, given = params[name].data, np.asarray(state[name])
+            if given.shape != have.shape:
+                problems.append(f"{name!r} has shape {given.shape}, the model {have.shape}")
+            elif given.dtype != have.dtype:
+                problems.append(f"{name!r} has dtype {given.dtype}, the model {have.dtype}")
+        if problems:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: nothing loaded, "
+                             f"because: " + "; ".join(sorted(problems)))
+        for name, p in params.items():
+            p.data[...] = state[name]  # in place: the arrays other code holds stay current
+
+    def save(self, path: PathLike) -> None:
+        """Write the parameters to an .npz file (numpy adds the suffix when it is missing)."""
+        np.savez(path, **self.state_dict())
+
+    def load(self, path: PathLike) -> None:
+        """Read parameters saved by `save` (never unpickling anything) and load them."""
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"load: {os.fspath(path)!r} holds a single array, not an .npz "
+                             f"archive written by save()")
+        state = {}
+        with archive:
+            for name in archive.files:
+                try:
+                    state[name] = archive[name]
+                except ValueError as error:  # an object array needs pickle: refused
+                    raise ValueError(f"load: entry {name!r} of {os.fspath(path)!r} cannot be "
+                                     f"read without pickle ({error})") from None
+        self.load_state_dict(state)
+
+    # --- printing ----------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr (its settings)."""
+        return ""
+
+    def __repr__(self) -> str:
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        children = self.children()
+        if not children:
+            return head + ")"
+        lines = [head]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"

@@ -1,0 +1,92 @@
+"""Smoke tests of the examples: each script runs (with small settings) as a user would run it,
+exits 0, prints its key result and writes its pictures.
+
+Each runs in a subprocess with the examples folder as its script directory, as
+`python examples/NAME.py` does. Needs matplotlib (the `examples` extra); digits also needs
+scikit-learn and is skipped without it.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import autodiff
+
+pytest.importorskip("matplotlib", reason="the examples need the examples extra (matplotlib)")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run(name: str, tmp_path: Path, *args: str) -> tuple[str, Path]:
+    """Run examples/NAME.py with --out in tmp_path; return its stdout and the output folder."""
+    out = tmp_path / name
+    done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--out", str(out), *args],
+                          capture_output=True, text=True, timeout=120,
+                          cwd=EXAMPLES.parent)
+    assert done.returncode == 0, f"{name} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout, out
+
+
+def pictures(folder: Path) -> set[str]:
+    """The names (without .png) of the PNG files in folder."""
+    return {path.stem for path in folder.glob("*.png")}
+
+
+def test_and_gate_learns_the_truth_table(tmp_path: Path) -> None:
+    stdout, out = run("and_gate", tmp_path)
+    assert "accuracy 100%" in stdout
+    assert stdout.count(" ok") == 4
+    assert pictures(out) == {"and_gate"}
+
+
+def test_activations_draws_every_elementwise_op(tmp_path: Path) -> None:
+    stdout, out = run("activations", tmp_path)
+    ops = {name for name, op in autodiff.REGISTRY.items()
+           if op.elementwise and (op.unary or name in ("leaky_relu", "elu"))}
+    assert pictures(out) == ops | {"overview"}
+    for name in ops:
+        assert re.search(rf"^\s+{name}\b", stdout, re.MULTILINE), name
+
+
+def test_moons_reaches_full_training_accuracy(tmp_path: Path) -> None:
+    stdout, out = run("moons", tmp_path)
+    assert "training accuracy 100%" in stdout
+    assert len(re.findall(r"step +\d+ +lr", stdout)) == 11  # every 10 steps and the last
+    assert pictures(out) == {"moons", "training"}
+
+
+def test_newton_converges_in_a_handful_of_steps(tmp_path: Path) -> None:
+    stdout, out = run("newton", tmp_path)
+    newton = int(re.search(r"Newton converged in (\d+) steps", stdout).group(1))
+    descent = int(re.search(r"gradient descent in (\d+)", stdout).group(1))
+    assert newton < 15 < descent
+    assert pictures(out) == {"convergence"}
+
+
+def test_custom_activation_registers_tests_and_trains(tmp_path: Path) -> None:
+    stdout, out = run("custom_activation", tmp_path, "--examples", "20")
+    assert "check_op(mish) passed on 20 hypothesis inputs" in stdout
+    accuracy = float(re.search(r"training accuracy ([\d.]+)%", stdout).group(1))
+    assert accuracy >= 95.0
+    assert "mish" in pictures(out)
+
+
+def test_digits_trains_a_classifier(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn", reason="digits needs scikit-learn for its data")
+    stdout, out = run("digits", tmp_path, "--epochs", "2", "--target", "0.8")
+    assert re.search(r"test accuracy \d+\.\d%", stdout)
+    assert pictures(out) == {"digits", "mistakes"}
+
+
+def test_beans_matches_the_hand_derived_gradients(tmp_path: Path) -> None:
+    stdout, _ = run("beans", tmp_path, "--epochs", "50")
+    assert "accuracy" in stdout
+
+
+def test_graph_writes_the_dot_text(tmp_path: Path) -> None:
+    _, out = run("graph", tmp_path)
+    assert {path.name for path in out.glob("*.dot")} == {"expression.dot", "neuron.dot"}

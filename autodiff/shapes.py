@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .engine import Node
+from .engine import Node, is_grad_enabled
 from .ops import REALS, register
 
 Shape = tuple[int, ...]
@@ -145,7 +145,7 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
     except ValueError:
         raise ValueError(f"concatenate: shapes {[d.shape for d in datas]} do not match "
                          f"outside axis {axis}") from None
-    if not any(getattr(x, "requires_grad", False) for x in xs):
+    if not is_grad_enabled() or not any(getattr(x, "requires_grad", False) for x in xs):
         nodes = [x for x in xs if isinstance(x, Node)]
         return nodes[0]._constant(out) if nodes else out
     axis %= out.ndim

@@ -383,9 +383,11 @@ class Tensor(Node):
 
 def float_array(data: Any, dtype: Any = None) -> np.ndarray:
     """data as a float ndarray (float64 unless data or dtype is another float type)."""
+    if isinstance(data, Tensor):
+        raise TypeError("Tensor(data): data is already a Tensor; use .detach() for a new leaf")
     if isinstance(data, Node):
-        raise TypeError(f"Tensor(data): data is a {type(data).__name__}; use .detach() for a "
-                        f"new leaf (Value and Tensor do not mix)")
+        raise TypeError(f"Tensor(data): data is a {type(data).__name__}; Value and Tensor "
+                        f"do not mix")
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype.kind != "f":

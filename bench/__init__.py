@@ -13,6 +13,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 # Idle OpenMP workers (torch) sleep instead of spinning into the next system's timed round.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from bench.harness import problems, run  # noqa: E402  (after the thread settings on purpose)
+from bench.harness import run  # noqa: E402  (after the thread settings on purpose)
+from bench.report import problems  # noqa: E402
 
 __all__ = ["NUMPY_PRELOADED", "THREADS", "problems", "run"]

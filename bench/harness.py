@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from bench import report
 from bench.systems import FLOOR, SYSTEMS, Unavailable
 
 
@@ -159,7 +160,7 @@ def time_workload(workload: Workload, quick: bool, rounds: int | None = None) ->
             entry.update(ratio=median(ratios), ratios=ratios)
         entries[name] = entry
     for name in SYSTEMS:
-        log(f"  {name:10s} {describe(entries[name])}")
+        log(f"  {name:10s} {report.describe(entries[name])}")
     log(f"  ({time.perf_counter() - start:.1f} s)")
     record = {"name": workload.name, "title": workload.title, "target": workload.target,
               "must_work": workload.must_work, "notes": workload.notes,
@@ -180,17 +181,9 @@ def target_met(record: dict[str, Any]) -> bool | None:
     return "ratio" in ours and ours["ratio"] <= record["target"]
 
 
-def describe(entry: dict[str, Any]) -> str:
-    """A short human-readable summary of one system's entry."""
-    if entry["status"] != "ok":
-        return f"{entry['status']}: {entry['reason']}"
-    ratio = f"  ({entry['ratio']:.2f}x floor)" if "ratio" in entry else ""
-    return f"{entry['median_s'] * 1e3:.3f} ms{ratio}"
-
-
 def run(quick: bool = True, only: str | list[str] | None = None, rounds: int | None = None) -> dict[str, Any]:
     """Run the selected workloads (all by default) and return the results as a dict."""
-    from bench import memory, report, workloads
+    from bench import memory, workloads  # they build on this module
 
     wanted = only.split(",") if isinstance(only, str) else only
     selected = [name.strip().upper() for name in wanted] if wanted else None
@@ -209,15 +202,3 @@ def run(quick: bool = True, only: str | list[str] | None = None, rounds: int | N
     results["meta"]["load_average_at_end"] = report.load_average()
     return results
 
-
-def problems(results: dict[str, Any]) -> list[str]:
-    """Every failure in a run's results except the expected one (micrograd's RecursionError)."""
-    found = []
-    for record in results["workloads"] + ([results["memory"]] if results["memory"] else []):
-        for system, entry in record["systems"].items():
-            if entry["status"] != "failed":
-                continue
-            if system == "micrograd" and entry["reason"].startswith("RecursionError"):
-                continue
-            found.append(f"{record['name']} {system}: {entry['reason']}")
-    return found

@@ -75,6 +75,14 @@ def cell(entry: dict[str, Any]) -> str:
     return "n/a"
 
 
+def describe(entry: dict[str, Any]) -> str:
+    """A short human-readable summary of one system's entry."""
+    if entry["status"] != "ok":
+        return f"{entry['status']}: {entry['reason']}"
+    ratio = f"  ({entry['ratio']:.2f}x floor)" if "ratio" in entry else ""
+    return f"{entry['median_s'] * 1e3:.3f} ms{ratio}"
+
+
 def verdict(met: bool | None) -> str:
     """met / not met / n/a."""
     return "n/a" if met is None else ("met" if met else "**not met**")
@@ -154,3 +162,16 @@ def write(results: dict[str, Any], directory: Path = HERE) -> tuple[Path, Path]:
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     md_path.write_text(markdown(results))
     return json_path, md_path
+
+
+def problems(results: dict[str, Any]) -> list[str]:
+    """Every failure in a run's results except the expected one (micrograd's RecursionError)."""
+    found = []
+    for record in results["workloads"] + ([results["memory"]] if results["memory"] else []):
+        for system, entry in record["systems"].items():
+            if entry["status"] != "failed":
+                continue
+            if system == "micrograd" and entry["reason"].startswith("RecursionError"):
+                continue
+            found.append(f"{record['name']} {system}: {entry['reason']}")
+    return found

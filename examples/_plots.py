@@ -1,5 +1,5 @@
 """Shared helpers for the examples: matplotlib (Agg, no window), the output folder, a timer,
-and the two pictures several examples draw (a loss curve and a 2-D decision map).
+and the pictures several examples draw (loss and accuracy curves, a 2-D decision map).
 
 matplotlib is an optional extra (`pip install -e ".[examples]"`); it is imported here only.
 """
@@ -67,12 +67,10 @@ class Timer:
         return f"{self.seconds:.2f} s"
 
 
-def loss_curve(ax: Any, losses: Sequence[float], *, label: Optional[str] = None,
-               color: str = BLUE, log: bool = False, xlabel: str = "epoch",
+def loss_curve(ax: Any, losses: Sequence[float], *, log: bool = False, xlabel: str = "epoch",
                title: str = "training loss") -> None:
     """The loss per step or epoch on `ax` (log scale on request)."""
-    steps = np.arange(1, len(losses) + 1)
-    ax.plot(steps, losses, color=color, lw=2, label=label)
+    ax.plot(np.arange(1, len(losses) + 1), losses, color=BLUE, lw=2)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -80,6 +78,22 @@ def loss_curve(ax: Any, losses: Sequence[float], *, label: Optional[str] = None,
     ax.set_title(title)
     ax.set_xlim(1, max(len(losses), 2))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def accuracy_axis(ax: Any, curves: dict[str, Sequence[float]], bottom: float = 40.0) -> Any:
+    """Accuracy curves (fractions, drawn in %) on a second y axis at the right of `ax`: the
+    first solid, the others dashed; a legend when there are several. Returns that axis."""
+    twin = ax.twinx()
+    for (label, values), style in zip(curves.items(), ("-", "--", ":")):
+        twin.plot(np.arange(1, len(values) + 1), 100 * np.asarray(values), color=ORANGE, lw=2,
+                  ls=style, label=label)
+    twin.set_ylabel("accuracy (%)", color=ORANGE)
+    twin.set_ylim(bottom, 101.5)
+    twin.grid(False)
+    twin.spines["right"].set_visible(True)
+    if len(curves) > 1:
+        twin.legend(loc="center right")
+    return twin
 
 
 def grid_over(X: np.ndarray, margin: float = 0.5,

@@ -42,17 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"and_gate: {neuron!r}, {args.epochs} epochs of full-batch SGD (lr {args.lr}) on "
           f"binary cross-entropy")
     print(f"  learned: p = sigmoid({w1:.3f} x1 {w2:+.3f} x2 {b:+.3f})")
-    print("   x1  x2 | AND | p(x)    rounded")
+    print("  x1 x2 | AND | p(x)   | rounded")
     for (x1, x2), target, p, guess in zip(X, y, probs, predicted):
         mark = "ok" if guess == target else "WRONG"
-        print(f"   {x1:.0f}   {x2:.0f}  |  {target:.0f}  | {p:.4f}  {guess:.0f}  {mark}")
-    print(f"  final loss {history.loss[-1]:.4f}, accuracy {accuracy:.0%}")
+        print(f"   {x1:.0f}  {x2:.0f} |  {target:.0f}  | {p:.4f} |    {guess:.0f}  {mark}")
 
     fig, (map_ax, loss_ax) = plt.subplots(1, 2, figsize=(11, 4.5),
                                           gridspec_kw={"width_ratios": [1.1, 1]})
     _plots.decision_map(map_ax, lambda points: neuron(points).data, X, y, threshold=0.5,
                         margin=0.4, title="the neuron's decision line (p = 0.5)",
-                        colorbar_label="p = sigmoid(w . x + b)", names=("AND = 0", "AND = 1"), size=120)
+                        colorbar_label="p = sigmoid(w . x + b)", names=("AND = 0", "AND = 1"),
+                        size=120)
     for (x1, x2), p in zip(X, probs):
         map_ax.annotate(f"p = {p:.3f}", (x1, x2), textcoords="offset points", xytext=(0, 12),
                         ha="center", fontsize=9)
@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     fig.suptitle("a logistic neuron learns AND", x=0.01, ha="left")
     fig.tight_layout()
     _plots.save(fig, out / "and_gate.png")
-    print(f"  run time {timer}")
+    print(f"and_gate: accuracy {accuracy:.0%}, final loss {history.loss[-1]:.4f}, "
+          f"run time {timer}")
     return 0 if accuracy == 1.0 else 1
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import pathlib
 import sys
 
 import numpy as np
@@ -69,8 +70,23 @@ def property_test(examples: int) -> str:
             f"forwards, 1st and 2nd derivatives)")
 
 
-def neuron_graph(out) -> str:  # -> the path written
-    """y = mish(w x + b) on Values, after backward, drawn (or its DOT text without graphviz)."""
+def on_nodes() -> bool:
+    """mish on a Value, a Tensor and an array, printed; True when Value and Tensor agree."""
+    v = Value(1.0)
+    y = v.mish()
+    y.backward()
+    t = Tensor([-2.0, 0.0, 1.0], requires_grad=True)
+    ty = t.mish()
+    ty.sum().backward()
+    print(f"  Value : mish(1.0) = {y.data:.6f}, grad {v.grad:.6f}")
+    print(f"  Tensor: mish([-2, 0, 1]) = {np.round(ty.data, 6)}, grad {np.round(t.grad, 6)}")
+    print(f"  function on an array: {np.round(mish(np.array([-2.0, 0.0, 1.0])), 6)}")
+    return abs(ty.data[2] - y.data) < 1e-12 and abs(t.grad[2] - v.grad) < 1e-12
+
+
+def neuron_graph(out: pathlib.Path) -> str:
+    """y = mish(w x + b) on Values, after backward, drawn; returns the file written (only the
+    DOT text, with the reason, without graphviz)."""
     x, w, b = Value(0.5, label="x"), Value(-1.5, label="w"), Value(0.8, label="b")
     z = w * x + b
     z.label = "z"
@@ -84,46 +100,14 @@ def neuron_graph(out) -> str:  # -> the path written
         return f"{out / 'graph.dot'} ({error})"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--examples", type=int, default=100, help="hypothesis examples")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="out/custom_activation", help="folder for the pictures")
-    args = parser.parse_args(argv)
-    timer = _plots.Timer()
-    out = _plots.output_dir(args.out)
+def logit_accuracy(logits: Tensor, y: np.ndarray) -> float:
+    """Accuracy of the prediction logit > 0 against labels in {0, 1}."""
+    return nn.accuracy(logits.data > 0, y > 0.5)
 
-    print(f"custom_activation: registered {mish!r}: {mish.__doc__}")
-    print(f"  property test: {property_test(args.examples)}")
 
-    v = Value(1.0)
-    y = v.mish()
-    y.backward()
-    t = Tensor([-2.0, 0.0, 1.0], requires_grad=True)
-    ty = t.mish()
-    ty.sum().backward()
-    print(f"  Value : mish(1.0) = {y.data:.6f}, grad {v.grad:.6f}")
-    print(f"  Tensor: mish([-2, 0, 1]) = {np.round(ty.data, 6)}, grad {np.round(t.grad, 6)}")
-    print(f"  function on an array: {np.round(mish(np.array([-2.0, 0.0, 1.0])), 6)}")
-    agree = abs(ty.data[2] - y.data) < 1e-12 and abs(t.grad[2] - v.grad) < 1e-12
-    print(f"  graph of y = mish(w x + b): {neuron_graph(out)}")
-
-    X, labels = nn.data.moons(200, noise=0.15, seed=args.seed)
-    model = nn.MLP(2, [16, 16, 1], activation="mish", rng=args.seed)
-    print(f"  training {model.layers[0]!r} ... on {len(X)} moons, Adam, "
-          f"BCE with logits, {args.epochs} epochs")
-
-    def accuracy_of(logits: Tensor, y: np.ndarray) -> float:
-        return nn.accuracy(logits.data > 0, y > 0.5)
-
-    history = nn.fit(model, nn.binary_cross_entropy_with_logits,
-                     X, labels[:, None], nn.Adam(model.parameters(), lr=0.01),
-                     epochs=args.epochs, progress=False, metric=accuracy_of)
-    with no_grad():
-        accuracy = accuracy_of(model(X), labels[:, None])
-    print(f"  final loss {history.loss[-1]:.4f}, training accuracy {accuracy:.1%}")
-
+def plot(path: pathlib.Path, model: nn.MLP, X: np.ndarray, labels: np.ndarray,
+         losses: list[float], accuracy: float) -> None:
+    """mish and its derivative (by backward), the trained MLP's decision map, its loss."""
     fig, (f_ax, map_ax, loss_ax) = plt.subplots(1, 3, figsize=(16, 4.6),
                                                 gridspec_kw={"width_ratios": [1, 1.2, 1]})
     x = Tensor(np.linspace(-5, 5, 401), requires_grad=True)
@@ -139,11 +123,40 @@ def main(argv: list[str] | None = None) -> int:
         _plots.decision_map(map_ax, lambda p: model(p).data[:, 0], X, labels, margin=0.5,
                             title=f"MLP with mish: training accuracy {accuracy:.1%}",
                             colorbar_label="logit", size=22)
-    _plots.loss_curve(loss_ax, history.loss, log=True, title="binary cross-entropy per epoch")
+    _plots.loss_curve(loss_ax, losses, log=True, title="binary cross-entropy per epoch")
     fig.suptitle('a user-registered activation: nn.MLP(2, [16, 16, 1], activation="mish")',
                  x=0.01, ha="left")
     fig.tight_layout()
-    _plots.save(fig, out / "mish.png")
+    _plots.save(fig, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--examples", type=int, default=100, help="hypothesis examples")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="out/custom_activation", help="folder for the pictures")
+    args = parser.parse_args(argv)
+    timer = _plots.Timer()
+    out = _plots.output_dir(args.out)
+
+    print(f"custom_activation: registered {mish!r}: {mish.__doc__}")
+    print(f"  property test: {property_test(args.examples)}")
+    agree = on_nodes()
+    print(f"  graph of y = mish(w x + b): {neuron_graph(out)}")
+
+    X, labels = nn.data.moons(200, noise=0.15, seed=args.seed)
+    targets = labels[:, None]  # the model's output has shape (n, 1)
+    model = nn.MLP(2, [16, 16, 1], activation="mish", rng=args.seed)
+    print(f"  training MLP 2 -> 16 -> 16 -> 1 with activation='mish' on {len(X)} moons: "
+          f"Adam, BCE with logits, {args.epochs} full-batch epochs")
+    history = nn.fit(model, nn.binary_cross_entropy_with_logits, X, targets,
+                     nn.Adam(model.parameters(), lr=0.01), epochs=args.epochs, progress=False,
+                     metric=logit_accuracy)
+    with no_grad():
+        accuracy = logit_accuracy(model(X), targets)
+    print(f"  final loss {history.loss[-1]:.4f}, training accuracy {accuracy:.1%}")
+    plot(out / "mish.png", model, X, labels, history.loss, accuracy)
     print(f"custom_activation: training accuracy {accuracy:.1%}, run time {timer}")
     return 0 if agree and accuracy >= 0.95 else 1
 

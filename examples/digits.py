@@ -6,8 +6,8 @@ digit held out, seeded) keeps the classes balanced; each pixel is standardised w
 training images' mean and spread. The model is `nn.MLP(64, [128, 10], activation="relu")`: ten
 logits, trained with `nn.cross_entropy` (softmax and negative log-likelihood in one stable step)
 by Adam on shuffled minibatches of 64, one `nn.fit` epoch at a time so the test accuracy can be
-printed after each. It reaches about 97% on the held-out images. The pictures: the confusion matrix, the misclassified test digits, and
-the loss and accuracy per epoch.
+printed after each. It reaches about 97% on the held-out images. The pictures: the confusion
+matrix, the misclassified test digits, and the loss and accuracy per epoch.
 
     python examples/digits.py [--epochs 20] [--out out/digits]
 
@@ -157,17 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     plot_confusion(matrix_ax, confusion_matrix(y[test], predicted), accuracy)
     _plots.loss_curve(curve_ax, losses, title="loss and accuracy per epoch")
     curve_ax.set_ylabel("cross-entropy (training)", color=BLUE)
-    accuracy_ax = curve_ax.twinx()
-    epochs = np.arange(1, len(losses) + 1)
-    accuracy_ax.plot(epochs, np.array(train_accuracies) * 100, color=ORANGE, lw=2, ls="--",
-                     label="training accuracy")
-    accuracy_ax.plot(epochs, np.array(test_accuracies) * 100, color=ORANGE, lw=2,
-                     label="test accuracy")
-    accuracy_ax.set_ylabel("accuracy (%)", color=ORANGE)
-    accuracy_ax.set_ylim(top=100.5)
-    accuracy_ax.grid(False)
-    accuracy_ax.spines["right"].set_visible(True)
-    accuracy_ax.legend(loc="center right")
+    _plots.accuracy_axis(curve_ax, {"test accuracy": test_accuracies,
+                                    "training accuracy": train_accuracies})
     fig.suptitle("handwritten digits: MLP softmax classifier, cross-entropy, Adam",
                  x=0.01, ha="left")
     fig.tight_layout()

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 import numpy as np
 
 import _plots
 import nn
-from _plots import BLUE, ORANGE, plt
+from _plots import BLUE, plt
 from autodiff import Tensor, no_grad
 
 ALPHA = 1e-4  # the L2 penalty's weight
@@ -35,7 +36,7 @@ def loss_and_accuracy(model: nn.MLP, X: np.ndarray, y: np.ndarray) -> tuple[Tens
     return nn.hinge_loss(scores, y) + ALPHA * l2, accuracy
 
 
-def scorer(model: nn.MLP):  # -> Callable[[np.ndarray], np.ndarray]
+def scorer(model: nn.MLP) -> Callable[[np.ndarray], np.ndarray]:
     """The model's score s(x) on an array of points, without recording a graph."""
     def score(points: np.ndarray) -> np.ndarray:
         with no_grad():
@@ -89,13 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     map_ax.legend(loc="lower left", framealpha=0.9, frameon=True)
     _plots.loss_curve(loss_ax, losses, xlabel="step", title="loss and accuracy per step")
     loss_ax.set_ylim(bottom=0)
-    accuracy_ax = loss_ax.twinx()
-    accuracy_ax.plot(np.arange(1, len(accuracies) + 1), np.array(accuracies) * 100,
-                     color=ORANGE, lw=2)
-    accuracy_ax.set_ylabel("training accuracy (%)", color=ORANGE)
-    accuracy_ax.set_ylim(40, 102)
-    accuracy_ax.grid(False)
-    accuracy_ax.spines["right"].set_visible(True)
+    _plots.accuracy_axis(loss_ax, {"training accuracy": accuracies})
     loss_ax.set_ylabel("loss: hinge + L2", color=BLUE)
     fig.suptitle("micrograd's two-moons demo on autodiff: MLP 2-16-16-1, hinge loss, SGD",
                  x=0.01, ha="left")

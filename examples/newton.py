@@ -25,6 +25,8 @@ from _plots import BLUE, GREY, ORANGE, plt
 from autodiff import Tensor
 from nn.data import beans
 
+Run = tuple[list[np.ndarray], list[float], list[float]]  # thetas, losses, gradient norms
+
 
 def loss_of(theta: Tensor, X: np.ndarray, y: np.ndarray) -> Tensor:
     """Mean binary cross-entropy of sigmoid(X theta) against y, in the stable logit form."""
@@ -39,9 +41,6 @@ def gradient_and_hessian(theta: Tensor, X: np.ndarray,
     (g,) = autodiff.grad(loss, theta, create_graph=True)  # a Tensor with its own graph
     rows = [autodiff.grad(g[i], theta)[0] for i in range(theta.size)]
     return loss.item(), g.data, np.stack(rows)
-
-
-Run = tuple[list[np.ndarray], list[float], list[float]]  # thetas, losses, gradient norms
 
 
 def newton_step(theta: Tensor, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, Any]:
@@ -75,7 +74,7 @@ def minimise(step: Callable[..., tuple], X: np.ndarray, y: np.ndarray, tol: floa
     return thetas, losses, norms
 
 
-def plot(path: Any, runs: dict[str, Run], x: np.ndarray, y: np.ndarray) -> None:
+def plot(path: Any, runs: dict[str, Run], tol: float, x: np.ndarray, y: np.ndarray) -> None:
     """Loss gap and gradient norm per iteration (log scales), and the fitted curve."""
     best = min(min(losses) for _, losses, _ in runs.values())
     fig, (gap_ax, norm_ax, fit_ax) = plt.subplots(1, 3, figsize=(15, 4.3))
@@ -93,6 +92,9 @@ def plot(path: Any, runs: dict[str, Run], x: np.ndarray, y: np.ndarray) -> None:
         ax.set_xlabel("iteration (linear to 10, then log)")
         ax.set_ylabel(label)
         ax.legend()
+    norm_ax.axhline(tol, color=GREY, ls=":", lw=1.2)
+    norm_ax.annotate(f"tolerance {tol:g}", (15, tol), textcoords="offset points",
+                     xytext=(0, -12), color=GREY, fontsize=9)
     gap_ax.set_title("loss above its minimum")
     norm_ax.set_title("gradient norm")
 
@@ -153,10 +155,10 @@ def main(argv: list[str] | None = None) -> int:
               f"w {final[0]:+.6f}, b {final[1]:+.6f}")
     print(f"  step size of gradient descent: 1/L = {1 / lipschitz:.3f}")
     print(f"  Hessian (grad of grad) vs X^T diag(p(1-p)) X / n: max gap {hessian_gap:.1e}")
-    plot(out / "convergence.png", runs, x, y)
-    newton_steps = len(runs["Newton"][1]) - 1
-    print(f"  Newton converged in {newton_steps} steps, gradient descent in "
-          f"{len(runs['gradient descent'][1]) - 1}; run time {timer}")
+    plot(out / "convergence.png", runs, args.tol, x, y)
+    steps = {name: len(losses) - 1 for name, (_, losses, _) in runs.items()}
+    print(f"newton: Newton converged in {steps['Newton']} steps, gradient descent in "
+          f"{steps['gradient descent']}; run time {timer}")
     return 0 if converged and hessian_gap < 1e-10 else 1
 
 

@@ -18,7 +18,8 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     try:
         return np.matmul(a, b)
     except ValueError:
-        raise ValueError(f"matmul: shapes {np.shape(a)} and {np.shape(b)} are not aligned") from None
+        raise ValueError(f"matmul: shapes {np.shape(a)} and {np.shape(b)} are not "
+                         f"aligned") from None
 
 
 def _matrix_transpose(x: Any) -> Any:

@@ -23,8 +23,9 @@ def axis_param(axis: Optional[int | Sequence[int]]) -> Axis:
 
 
 def _kept(x: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
-    """x, a reduction's output or gradient, with the reduced axes of `shape` back as size 1."""
-    return x if keepdims else reshape(x, kept_shape(shape, axis))
+    """x, a reduction's output or gradient, with the reduced axes of `shape` back as size 1
+    (a full reduction's 0-d x broadcasts as it is)."""
+    return x if keepdims or axis is None else reshape(x, kept_shape(shape, axis))
 
 
 def _logsumexp(x: np.ndarray, param: tuple[Axis, bool]) -> np.ndarray:
@@ -40,6 +41,12 @@ def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
     e = np.exp(x - x.max(axis=axis, keepdims=True))  # every exponent <= 0: no overflow
     e /= e.sum(axis=axis, keepdims=True)
     return e
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - x.max(axis=axis, keepdims=True)  # a row of all -inf (or any inf) gives nan
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
 
 
 def _extremum_grad(g: Any, y: Any, a: Any, param: tuple[Axis, bool]) -> Any:
@@ -72,7 +79,7 @@ softmax = register(
     domain=(REALS, None), elementwise=False,
     doc="softmax(x, axis) = e^x / sum e^x; softmax' g = y (g - sum(g y))")
 log_softmax = register(
-    "log_softmax", lambda x, axis: x - _logsumexp(x, (axis, True)),
+    "log_softmax", _log_softmax,
     lambda g, y, a, axis: g - exp(y) * sum(g, (axis, True)), None,
     domain=(REALS, None), elementwise=False,
     doc="log_softmax(x, axis) = x - logsumexp(x); ' g = g - softmax(x) sum(g)")
@@ -81,23 +88,25 @@ log_softmax = register(
 # --- composed from sum ----------------------------------------------------------------------
 
 
-def reduced_count(shape: tuple[int, ...], axis: Axis) -> int:
-    """How many elements a reduction over `axis` combines into each output element."""
-    kept = kept_shape(shape, axis)
-    return math.prod(shape) // math.prod(kept) if math.prod(kept) else 0
+def _count(x: Any, total: Any) -> int:
+    """How many elements of x were summed into each element of `total`."""
+    size = np.size(raw_data(total))
+    return np.size(raw_data(x)) // size if size else 0
 
 
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     """mean(x) = sum(x) / n over axis."""
-    count = reduced_count(np.shape(raw_data(x)), axis)
-    return sum(x, (axis, keepdims)) * (1.0 / count if count else math.nan)
+    total = sum(x, (axis, keepdims))
+    count = _count(x, total)
+    return total * (1.0 / count if count else math.nan)
 
 
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Any:
     """var(x) = sum((x - mean x)^2) / (n - ddof) over axis."""
     deviation = x - mean(x, axis, keepdims=True)
-    count = reduced_count(np.shape(raw_data(x)), axis) - ddof
-    return sum(deviation * deviation, (axis, keepdims)) * (1.0 / count if count > 0 else math.nan)
+    total = sum(deviation * deviation, (axis, keepdims))
+    count = _count(x, total) - ddof
+    return total * (1.0 / count if count > 0 else math.nan)
 
 
 def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Any:

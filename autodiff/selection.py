@@ -42,7 +42,7 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     """a where cond is true, else b, elementwise with broadcasting (cond has no gradient)."""
     cond = np.asarray(raw_data(cond), dtype=bool)
     ad, bd = raw_data(a), raw_data(b)
-    shape = broadcast_shape("where", cond.shape, np.shape(ad), np.shape(bd))
+    shape = broadcast_shape("where", cond, ad, bd)
     dtype = np.result_type(ad, bd)
     return masked(_widened(a, shape, dtype), cond) + masked(_widened(b, shape, dtype), ~cond)
 

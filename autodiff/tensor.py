@@ -25,7 +25,8 @@ class Tensor(Node):
     integer and bool data become float64. A float ndarray of the chosen dtype is used without a
     copy. Gradients are computed only for tensors with `requires_grad=True` (and results made
     from them); `grad` is None until a backward pass reaches the tensor, then an array of its
-    shape and dtype (of a 0-d tensor: a numpy scalar), accumulated over backward calls.
+    shape and dtype (of a 0-d tensor: a numpy scalar), accumulated over backward calls. A grad
+    may be a read-only broadcast view shared with other nodes: replace it, never write into it.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_a", "_b")
@@ -208,13 +209,14 @@ class Tensor(Node):
     def __pos__(self) -> "Tensor":
         return self
 
-    def __matmul__(self, other: Any) -> "Tensor":
+    def matmul(self, other: Any) -> "Tensor":
+        """self @ other with numpy's rules (1-D operands, broadcast batch axes)"""
         return _matmul(self, other)
+
+    __matmul__ = matmul
 
     def __rmatmul__(self, other: Any) -> "Tensor":
         return _matmul(other, self)
-
-    matmul = __matmul__
 
     # --- elementary functions and activations -----------------------------------------------
 
@@ -476,7 +478,7 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
     else:
         b = bd = _operand(op, b)
     if type(bd) is _ndarray and type(ad) is _ndarray and ad.shape != bd.shape and op.elementwise:
-        shape = shapes.broadcast_shape(op.name, ad.shape, bd.shape)
+        shape = shapes.broadcast_shape(op.name, ad, bd)
         if a is not ad and ad.shape != shape:
             a = _binary(shapes.expand, a, shape)
         if b is not bd and bd.shape != shape:
@@ -524,9 +526,10 @@ def _matmul(a: Any, b: Any) -> Tensor:
     axis again); batch axes broadcast, explicitly (expand) for an operand that needs a grad."""
     ad = a.data if isinstance(a, Tensor) else _operand(linalg.matmul, a)
     bd = b.data if isinstance(b, Tensor) else _operand(linalg.matmul, b)
-    if np.ndim(ad) == 2 and np.ndim(bd) == 2 and ad.shape[1] == bd.shape[0]:
+    sa = ad.shape if type(ad) is _ndarray else ()
+    sb = bd.shape if type(bd) is _ndarray else ()
+    if len(sa) == 2 == len(sb) and sa[1] == sb[0]:
         return _binary(linalg.matmul, a, b)
-    sa, sb = np.shape(ad), np.shape(bd)
     try:
         batch = np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:

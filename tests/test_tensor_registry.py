@@ -122,11 +122,14 @@ ARRAY_CASES: dict[str, list[tuple[Callable[..., Any], list[tuple[int, ...]]]]] =
                 (lambda x: S.getitem(x, (1, 2)), [(3, 4)])],
     "embed": [(lambda x: S.embed(x, ((4, 3), (np.array([0, 3, 0]), slice(None)))), [(3, 3)]),
               (lambda x: S.embed(x, ((2, 5), (slice(None), slice(1, 3)))), [(2, 2)])],
-    "sum": [(lambda x: R.sum(x, (None, False)), [(2, 3)]), (lambda x: R.sum(x, (1, True)), [(2, 3)]),
+    "sum": [(lambda x: R.sum(x, (None, False)), [(2, 3)]),
+            (lambda x: R.sum(x, (1, True)), [(2, 3)]),
             (lambda x: R.sum(x, ((0, 2), False)), [(2, 3, 2)])],
-    "max": [(lambda x: R.max(x, (None, False)), [(2, 3)]), (lambda x: R.max(x, (-1, True)), [(2, 3)]),
+    "max": [(lambda x: R.max(x, (None, False)), [(2, 3)]),
+            (lambda x: R.max(x, (-1, True)), [(2, 3)]),
             (lambda x: R.max(x, ((0, 2), False)), [(2, 3, 2)])],
-    "min": [(lambda x: R.min(x, (0, False)), [(3, 2)]), (lambda x: R.min(x, (None, True)), [(2, 2)])],
+    "min": [(lambda x: R.min(x, (0, False)), [(3, 2)]),
+            (lambda x: R.min(x, (None, True)), [(2, 2)])],
     "logsumexp": [(lambda x: R.logsumexp(x, (None, False)), [(2, 3)]),
                   (lambda x: R.logsumexp(x, (0, True)), [(3, 2)])],
     "softmax": [(lambda x: R.softmax(x, -1), [(2, 3)]), (lambda x: R.softmax(x, 0), [(3, 2)])],
@@ -138,7 +141,8 @@ ARRAY_CASES: dict[str, list[tuple[Callable[..., Any], list[tuple[int, ...]]]]] =
                (lambda a, b: L.matmul(a, b), [(4, 2, 3), (3, 2)])],
     "mT": [(lambda x: L.mT(x), [(2, 3, 4)])],
     "masked": [(lambda x: SEL.masked(x, MASK), [(3, 4)])],
-    "clip": [(lambda x: SEL.clip(x, (-0.5, 0.5)), [(3, 4)]), (lambda x: SEL.clip(x, (None, 0.2)), [(5,)])],
+    "clip": [(lambda x: SEL.clip(x, (-0.5, 0.5)), [(3, 4)]),
+             (lambda x: SEL.clip(x, (None, 0.2)), [(5,)])],
 }
 
 

@@ -22,7 +22,8 @@ F = torch.nn.functional
 
 pytestmark = pytest.mark.torch
 
-BROADCAST_PAIRS = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((), (2, 2)), ((2, 3, 1), (3, 2))]
+BROADCAST_PAIRS = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((), (2, 2)),
+                   ((2, 3, 1), (3, 2))]
 
 ELEMENTWISE_TORCH: dict[str, Callable[..., Any]] = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "power": torch.pow,
@@ -111,8 +112,8 @@ ARRAY_TORCH: dict[str, list[tuple[Callable[..., Any], Callable[..., Any], list[t
                for sa, sb in [((2, 3), (3, 4)), ((3,), (3, 2)), ((2, 3), (3,)), ((3,), (3,)),
                               ((2, 1, 2, 3), (5, 3, 4)), ((4, 2, 3), (3,))]],
     "mT": [(lambda x: L.mT(x), lambda x: x.mT, [(2, 3, 4)])],
-    "masked": [(lambda x: SEL.masked(x, MASK), lambda x: torch.where(torch.from_numpy(MASK), x, 0.0),
-                [(3, 4)])],
+    "masked": [(lambda x: SEL.masked(x, MASK),
+                lambda x: torch.where(torch.from_numpy(MASK), x, 0.0), [(3, 4)])],
     "clip": [(lambda x: x.clip(-0.5, 0.7), lambda x: x.clamp(-0.5, 0.7), [(3, 4)])],
 }
 COMPOSED_TORCH = [

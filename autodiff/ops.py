@@ -77,8 +77,11 @@ class Op:
 
     def __call__(self, a: Any, b: Any = None) -> Any:
         """Apply the op to numbers, arrays, `Value`s or `Tensor`s."""
+        # The common cases inside first-order derivative formulas: raw floats and arrays.
         if type(a) is float and (self.unary or type(b) is float or type(b) is int):
-            return scalar_forward(self, a, b)  # the common case inside derivative formulas
+            return scalar_forward(self, a, b)
+        if type(a) is np.ndarray and (self.unary or not isinstance(b, Node)):
+            return self.array(a) if self.unary else self.array(a, b)
         if self.unary:
             if isinstance(a, Node):
                 return a._apply_unary(self)

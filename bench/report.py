@@ -158,6 +158,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 def write(results: dict[str, Any], directory: Path = HERE) -> tuple[Path, Path]:
     """Write results.json and results.md into directory; return their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
     json_path, md_path = directory / "results.json", directory / "results.md"
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     md_path.write_text(markdown(results))

@@ -150,7 +150,10 @@ def _record(node: Node, horizontal: bool) -> str:
         fields.append("data " + _float_text(node.data))
         fields.append("grad None" if grad is None else "grad " + _float_text(grad))
     body = " | ".join(_escape_field(f) for f in fields if f)
-    return "{ " + body + " }" if horizontal else body
+    # Scalars read best as one row (micrograd's look); tensor summaries are long, so their
+    # fields stack across the direction of the graph, keeping an MLP's graph narrow.
+    across = horizontal != isinstance(node.data, np.ndarray)
+    return "{ " + body + " }" if across else body
 
 
 def _fill(node: Node, is_root: bool) -> str:

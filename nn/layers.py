@@ -95,8 +95,8 @@ class Linear(Module):
         self.nin, self.nout = nin, nout
         self.init = init or "xavier"
         self.weight = Tensor(init_weights((nin, nout), nin, nout, self.init, rng_from(rng)),
-                             requires_grad=True)
-        self.bias = Tensor(np.zeros(nout), requires_grad=True) if bias else None
+                             requires_grad=True, label="weight")
+        self.bias = Tensor(np.zeros(nout), requires_grad=True, label="bias") if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         """x @ weight + bias for x of shape (batch, nin) or (nin,)."""
@@ -136,8 +136,8 @@ class Neuron(Module):
         self.activation = _checked_activation(activation)
         init = init or default_init(activation)
         self.weight = Tensor(init_weights((nin,), nin, 1, init, rng_from(rng)),
-                             requires_grad=True)
-        self.bias = Tensor(0.0, requires_grad=True)
+                             requires_grad=True, label="weight")
+        self.bias = Tensor(0.0, requires_grad=True, label="bias")
 
     def forward(self, x: Tensor) -> Tensor:
         """activation(x @ weight + bias): shape (batch,) for x (batch, nin), () for x (nin,)."""

@@ -1,8 +1,11 @@
 """The graph walk: iterative topological order, backpropagation, `grad`, `no_grad`.
 
 The engine knows nothing about particular ops. A node (`Value` or `Tensor`) has `data`, `grad`,
-the `_op` that made it (None for a leaf) and two input slots `_a`, `_b`. A slot holds a node,
-which needs a gradient, or a raw constant (a number, an array, an op parameter), which does not.
+the `_op` that made it (None for a leaf), two input slots `_a`, `_b` and a constant slot `_k`.
+An input slot holds a node, which needs a gradient, or None; a binary op with one raw argument
+(a number, an array that needs no gradient, an op parameter such as an axis) keeps it in `_k`
+and None in that argument's input slot. So "is this input a node" is an `is None` test, the
+cheapest check there is, on the hottest loops of the engine.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import numpy as np
 
 
 class Node:
-    """Base class of graph nodes; subclasses define the slots data, grad, _op, _a, _b."""
+    """Base class of graph nodes; subclasses define the slots data, grad, _op, _a, _b, _k."""
 
     __slots__ = ()
 
@@ -93,14 +96,14 @@ def topological_order(root: Node) -> list[Node]:
         push(_DONE)
         # Leaves go straight into the order: no push, pop and marker for them.
         a = node._a
-        if isinstance(a, Node) and a not in seen:
+        if a is not None and a not in seen:
             if a._op is None:
                 seen.add(a)
                 order.append(a)
             else:
                 push(a)
         b = node._b
-        if isinstance(b, Node) and b not in seen:
+        if b is not None and b not in seen:
             if b._op is None:
                 seen.add(b)
                 order.append(b)
@@ -132,10 +135,10 @@ def _interior_order(root: Node, pending: object) -> list[Node]:
         push(node)
         push(_DONE)
         a = node._a
-        if isinstance(a, Node) and a._op is not None and a.grad is not pending:
+        if a is not None and a._op is not None and a.grad is not pending:
             push(a)
         b = node._b
-        if isinstance(b, Node) and b._op is not None and b.grad is not pending:
+        if b is not None and b._op is not None and b.grad is not pending:
             push(b)
     return order
 
@@ -160,18 +163,20 @@ def _propagate(order: list[Node], pending: object) -> None:
             a.grad = ga if prev is pending or prev is None else prev + ga
             continue
         b = node._b
-        a_is_node = isinstance(a, Node)
-        b_is_node = isinstance(b, Node)
-        ad = a.data if a_is_node else a
-        bd = b.data if b_is_node else b
-        if a_is_node:
+        if a is None:
+            ad = node._k
+            bd = b.data
+        else:
+            ad = a.data
+            bd = node._k if b is None else b.data
+        if a is not None:
             try:
                 ga = op.da(g, node.data, ad, bd)
             except (ArithmeticError, ValueError):
                 ga = _ieee(op.da, g, node.data, ad, bd)
             prev = a.grad
             a.grad = ga if prev is pending or prev is None else prev + ga
-        if b_is_node:
+        if b is not None:
             try:
                 gb = op.db(g, node.data, ad, bd)
             except (ArithmeticError, ValueError):
@@ -187,6 +192,14 @@ def _ieee(formula: Any, *args: Any) -> Any:
     return float(out) if isinstance(out, np.floating) else out
 
 
+def arguments(node: Node) -> tuple[Any, ...]:
+    """The arguments `node`'s op was applied to, in order: input nodes and the raw constant."""
+    if node._op.unary:
+        return (node._a,)
+    a, b = node._a, node._b
+    return (node._k if a is None else a, node._k if b is None else b)
+
+
 def _propagate_graph(order: list[Node], pending: object) -> None:
     """Backward whose formulas run on nodes, recording a graph: gradients are differentiable."""
     with enable_grad():
@@ -194,11 +207,11 @@ def _propagate_graph(order: list[Node], pending: object) -> None:
             op = node._op
             if op is None:
                 continue
-            inputs = (node._a,) if op.unary else (node._a, node._b)
+            args = arguments(node)
             formulas = (op.da,) if op.unary else (op.da, op.db)
-            for x, formula in zip(inputs, formulas):
+            for x, formula in zip(args, formulas):
                 if isinstance(x, Node):
-                    gx = formula(node.grad, node, *inputs)
+                    gx = formula(node.grad, node, *args)
                     x.grad = gx if x.grad is pending else x.grad + gx
 
 

@@ -29,7 +29,7 @@ class Tensor(Node):
     may be a read-only broadcast view shared with other nodes: replace it, never write into it.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_a", "_b")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_a", "_b", "_k")
     __array_ufunc__ = None  # numpy defers to the reflected operators: ndarray * Tensor -> Tensor
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -39,8 +39,9 @@ class Tensor(Node):
         self.requires_grad = bool(requires_grad)
         self.label = label
         self._op: Optional[Op] = None
-        self._a: Any = None
-        self._b: Any = None
+        self._a: Optional[Tensor] = None
+        self._b: Optional[Tensor] = None
+        self._k: Any = None
 
     # --- array attributes ------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ class Tensor(Node):
     @property
     def parents(self) -> tuple["Tensor", ...]:
         """The tensors this one was computed from that need gradients, in argument order."""
-        return tuple(x for x in (self._a, self._b) if isinstance(x, Tensor))
+        return tuple(x for x in (self._a, self._b) if x is not None)
 
     def backward(self, grad: Any = None) -> None:
         """Backpropagate: every leaf with requires_grad gets `.grad` += d(self)/d(leaf)."""
@@ -413,7 +414,7 @@ def _leaf(data: np.ndarray, label: str = "") -> Tensor:
     out.grad = None
     out.requires_grad = False
     out.label = label
-    out._op = out._a = out._b = None
+    out._op = out._a = out._b = out._k = None
     return out
 
 
@@ -443,7 +444,7 @@ def _unary(op: Op, a: Tensor) -> Tensor:
     out.data = data if type(data) is _ndarray else np.asarray(data)  # numpy gives 0-d scalars
     out.grad = None
     out.label = ""
-    out._b = None
+    out._b = out._k = None
     if a.requires_grad and (not engine.paused_threads or _MODE.enabled):
         out.requires_grad = True
         out._op = op
@@ -455,47 +456,53 @@ def _unary(op: Op, a: Tensor) -> Tensor:
 
 
 def _binary(op: Op, a: Any, b: Any) -> Tensor:
-    """Every binary Tensor op. An input without requires_grad is stored as its raw data, and an
-    elementwise op first expands a smaller input that needs a gradient (see the module doc)."""
+    """Every binary Tensor op. An input without requires_grad is kept as raw data in `_k` (None
+    in its input slot, see engine.py), and an elementwise op first expands a smaller input that
+    needs a gradient (see the module doc)."""
     if type(a) is Tensor or isinstance(a, Tensor):
         ad = a.data
         if not a.requires_grad or engine.paused_threads and not _MODE.enabled:
-            a = ad
+            a = None
     else:
-        a = ad = _operand(op, a)
+        ad = _operand(op, a)
+        a = None
     if type(b) is float:
         bd = b
+        b = None
     elif isinstance(b, Tensor):
         bd = b.data
         if not b.requires_grad or engine.paused_threads and not _MODE.enabled:
-            b = bd
+            b = None
         elif op.db is None:
             raise TypeError(f"{op.name}: the second argument is a parameter without a "
                             f"derivative; pass a number or an array, not a Tensor that "
                             f"requires grad")
     elif op.db is None and not op.elementwise:
         bd = b  # a parameter (an axis, a shape, an index), passed as given
+        b = None
     else:
-        b = bd = _operand(op, b)
+        bd = _operand(op, b)
+        b = None
     if type(bd) is _ndarray and type(ad) is _ndarray and ad.shape != bd.shape and op.elementwise:
         shape = shapes.broadcast_shape(op.name, ad, bd)
-        if a is not ad and ad.shape != shape:
+        if a is not None and ad.shape != shape:
             a = _binary(shapes.expand, a, shape)
-        if b is not bd and bd.shape != shape:
+        if b is not None and bd.shape != shape:
             b = _binary(shapes.expand, b, shape)
     data = op.array(ad, bd)
     out = _new(Tensor)
     out.data = data if type(data) is _ndarray else np.asarray(data)
     out.grad = None
     out.label = ""
-    if a is not ad or b is not bd:
+    if a is not None or b is not None:
         out.requires_grad = True
         out._op = op
         out._a = a
         out._b = b
+        out._k = ad if a is None else (bd if b is None else None)
     else:
         out.requires_grad = False
-        out._op = out._a = out._b = None
+        out._op = out._a = out._b = out._k = None
     return out
 
 

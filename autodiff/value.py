@@ -16,7 +16,7 @@ class Value(Node):
     after `root.backward()`, accumulated over calls.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_k")
     __array_ufunc__ = None  # ndarray (op) Value defers to Value's reflected operator
 
     def __init__(self, data: Any, label: str = "") -> None:
@@ -26,8 +26,9 @@ class Value(Node):
         self.grad = 0.0
         self.label = label
         self._op: Optional[Op] = None
-        self._a: Any = None
-        self._b: Any = None
+        self._a: Optional[Value] = None
+        self._b: Optional[Value] = None
+        self._k: Any = None
 
     # --- graph -----------------------------------------------------------------------------
 
@@ -39,7 +40,7 @@ class Value(Node):
     @property
     def parents(self) -> tuple["Value", ...]:
         """The Values this one was computed from, in argument order."""
-        return tuple(x for x in (self._a, self._b) if isinstance(x, Value))
+        return tuple(x for x in (self._a, self._b) if x is not None)
 
     _prev = parents  # micrograd's name
 
@@ -70,6 +71,12 @@ class Value(Node):
         return record(self) if record.unary else record(self, other)  # checks parameters
 
     def __getattr__(self, name: str) -> Any:
+        # Op outputs leave `label` (and a unary op's `_k`) unset, one store less on the hot
+        # path; unset, they read as their defaults.
+        if name == "label":
+            return ""
+        if name == "_k":
+            return None
         # A user-registered op is reachable as a method too: Value(1.0).mish().
         op = ops.REGISTRY.get(name)
         if op is None or name.startswith("_"):
@@ -219,7 +226,6 @@ def _unary(op: Op, a: Value) -> Value:
     except (ArithmeticError, ValueError):
         out.data = scalar_forward(op, a.data)
     out.grad = 0.0
-    out.label = ""
     if not engine.paused_threads or _MODE.enabled:
         out._op = op
         out._a = a
@@ -230,17 +236,20 @@ def _unary(op: Op, a: Value) -> Value:
 
 
 def _binary(op: Op, a: Any, b: Any) -> Value:
-    """The hot path of every binary Value op; a raw number on either side stays a constant."""
+    """The hot path of every binary Value op; a raw number on either side stays a constant,
+    kept in `_k` with None in its input slot (see engine.py)."""
     if type(a) is Value:
         ad = a.data
     elif type(a) is float or type(a) is int:
         ad = a
+        a = None
     else:
         a, ad = _operand(op, a)
     if type(b) is Value:
         bd = b.data
     elif type(b) is float or type(b) is int:
         bd = b
+        b = None
     else:
         b, bd = _operand(op, b)
     out = _new(Value)
@@ -249,23 +258,22 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
     except (ArithmeticError, ValueError):
         out.data = scalar_forward(op, ad, bd)
     out.grad = 0.0
-    out.label = ""
     if not engine.paused_threads or _MODE.enabled:
         out._op = op
         out._a = a
         out._b = b
+        out._k = ad if a is None else (bd if b is None else None)
     else:
-        out._op = out._a = out._b = None
+        out._op = out._a = out._b = out._k = None
     return out
 
 
-def _operand(op: Op, x: Any) -> tuple[Any, float]:
-    """(what to store, its data) for an operand that is not a float, int or Value."""
+def _operand(op: Op, x: Any) -> tuple[Optional[Value], float]:
+    """(the node or None, the data) of an operand that is not a float, int or Value."""
     if isinstance(x, Value):
         return x, x.data
     try:
-        converted = number(x, op.name)
-        return converted, converted
+        return None, number(x, op.name)
     except TypeError:
         raise TypeError(f"unsupported operand for {op.name}: Value and "
                         f"{type(x).__name__}") from None

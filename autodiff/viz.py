@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
-from .engine import Node
+from .engine import Node, arguments
 
 if TYPE_CHECKING:
     import graphviz
@@ -115,7 +115,7 @@ def _statements(root: Node, rankdir: str, max_nodes: Optional[int]) -> list[str]
             continue
         op_id = "op" + name[1:]
         params = []  # at most one: an op's second slot may hold a parameter
-        for slot, x in enumerate((node._a,) if op.unary else (node._a, node._b)):
+        for slot, x in enumerate(arguments(node)):
             if isinstance(x, Node):
                 source = ids.get(id(x))
                 lines.append(_edge("cut", op_id, style="dashed") if source is None

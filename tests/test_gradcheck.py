@@ -27,14 +27,19 @@ AWAY_FROM_ZERO = Domain(kinks=(0.0,))
 class ArrayNode(Node):
     """The smallest array node the engine accepts: elementwise ops, no broadcasting."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_op", "_a", "_b")
+    __slots__ = ("data", "grad", "requires_grad", "_op", "_a", "_b", "_k")
 
     def __init__(self, data: Any, requires_grad: bool = True, op: Any = None, a: Any = None,
                  b: Any = None) -> None:
         self.data = np.asarray(data)
         self.grad = None
         self.requires_grad = requires_grad
-        self._op, self._a, self._b = (op, a, b) if autodiff.is_grad_enabled() else (None,) * 3
+        if not autodiff.is_grad_enabled():
+            op = a = b = None
+        # The engine's contract: nodes in the input slots, the one raw argument in `_k`.
+        self._op, self._k = op, (b if isinstance(a, Node) else a)
+        self._a = a if isinstance(a, Node) else None
+        self._b = b if isinstance(b, Node) else None
 
     def _seed(self, grad: Any) -> np.ndarray:
         return np.ones_like(self.data) if grad is None else np.asarray(grad, dtype=np.float64)

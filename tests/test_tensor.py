@@ -139,7 +139,7 @@ def test_inputs_without_requires_grad_are_stored_as_raw_arrays() -> None:
     x = Tensor([1.0, 2.0])
     w = Tensor([3.0, 4.0], requires_grad=True)
     y = x * w
-    assert y._a is x.data and y._b is w
+    assert y._a is None and y._k is x.data and y._b is w
     z = x * 2.0
     assert z._op is None and z._a is None and not z.requires_grad
 

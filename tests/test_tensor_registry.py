@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autodiff import REGISTRY, Tensor, Value, grad, linalg, reductions, selection, shapes
-from autodiff.engine import Node, topological_order
+from autodiff.engine import Node, arguments, topological_order
 from autodiff.testing import arrays_in, check_grads, graphs, op_arrays
 
 ELEMENTWISE = sorted(name for name, op in REGISTRY.items() if op.elementwise)
@@ -78,8 +78,8 @@ def _replay(root: Value, leaves: dict[Node, Any]) -> Any:
     made: dict[Node, Any] = dict(leaves)
     for node in topological_order(root):
         if node not in made:
-            a = made.get(node._a, node._a)
-            made[node] = node._op(a) if node._op.unary else node._op(a, made.get(node._b, node._b))
+            args = [made[x] if isinstance(x, Node) else x for x in arguments(node)]
+            made[node] = node._op(*args)
     return made[root]
 
 

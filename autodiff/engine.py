@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Any, ContextManager, Iterator, Sequence
+from typing import Any, ContextManager, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -109,6 +109,40 @@ def topological_order(root: Node) -> list[Node]:
                 order.append(b)
             else:
                 push(b)
+    return order
+
+
+def _tree_order(root: Node, pending: object) -> Optional[list[Node]]:
+    """`_interior_order` for the common case of a tree (every op node used once), or None as
+    soon as a node is reached twice.
+
+    In a tree a node's one user is listed before the node is found, so the order in which the
+    nodes are found, reversed, already puts inputs before users: one push and one pop a node,
+    where the general walk needs three of each.
+    """
+    order: list[Node] = [root]
+    stack: list[Node] = [root]
+    push = stack.append
+    pop = stack.pop
+    found = order.append
+    root.grad = pending
+    while stack:
+        node = pop()
+        a = node._a
+        if a is not None and a._op is not None:
+            if a.grad is pending:
+                return None
+            a.grad = pending
+            push(a)
+            found(a)
+        b = node._b
+        if b is not None and b._op is not None:
+            if b.grad is pending:
+                return None
+            b.grad = pending
+            push(b)
+            found(b)
+    order.reverse()
     return order
 
 
@@ -226,7 +260,10 @@ def backward(root: Node, grad: Any = None) -> None:
         root.grad = seed if root.grad is None else root.grad + seed
         return
     pending = object()
-    order = _interior_order(root, pending)
+    order = _tree_order(root, pending)
+    if order is None:  # some node has two users: the general walk, with a fresh marker
+        pending = object()
+        order = _interior_order(root, pending)
     root.grad = seed
     _propagate(order, pending)
 

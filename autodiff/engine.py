@@ -29,6 +29,10 @@ class Node:
         """A node of this node's kind holding `raw`, with no history."""
         raise NotImplementedError
 
+    def _owned(self, grad: Any, upstream: Any) -> Any:
+        """A leaf's first gradient of a backward pass, as the leaf will keep it."""
+        return grad
+
 
 class _GradMode(threading.local):
     enabled = True
@@ -192,9 +196,10 @@ def _propagate(order: list[Node], pending: object) -> None:
             try:
                 ga = op.da(g, node.data, a.data)
             except (ArithmeticError, ValueError):
-                ga = _ieee(op.da, g, node.data, a.data)
+                ga = ieee(op.da, g, node.data, a.data)
             prev = a.grad
-            a.grad = ga if prev is pending or prev is None else prev + ga
+            a.grad = ga if prev is pending else (prev + ga if prev is not None
+                         else a._owned(ga, g))
             continue
         b = node._b
         if a is None:
@@ -207,23 +212,33 @@ def _propagate(order: list[Node], pending: object) -> None:
             try:
                 ga = op.da(g, node.data, ad, bd)
             except (ArithmeticError, ValueError):
-                ga = _ieee(op.da, g, node.data, ad, bd)
+                ga = ieee(op.da, g, node.data, ad, bd)
             prev = a.grad
-            a.grad = ga if prev is pending or prev is None else prev + ga
+            a.grad = ga if prev is pending else (prev + ga if prev is not None
+                         else a._owned(ga, g))
         if b is not None:
             try:
                 gb = op.db(g, node.data, ad, bd)
             except (ArithmeticError, ValueError):
-                gb = _ieee(op.db, g, node.data, ad, bd)
+                gb = ieee(op.db, g, node.data, ad, bd)
             prev = b.grad
-            b.grad = gb if prev is pending or prev is None else prev + gb
+            b.grad = gb if prev is pending else (prev + gb if prev is not None
+                         else b._owned(gb, g))
 
 
-def _ieee(formula: Any, *args: Any) -> Any:
-    """A derivative formula recomputed on numpy float64, where 1/0 is inf (as in the forward)."""
+def ieee(formula: Any, *args: Any) -> Any:
+    """A forward or derivative formula recomputed on numpy float64, where 1/0 is inf and
+    log(-1) is nan without a warning, for the floats on which Python raises instead."""
     with np.errstate(all="ignore"):
-        out = formula(*(np.float64(x) if isinstance(x, (float, int)) else x for x in args))
+        out = formula(*(_float64(x) if isinstance(x, (float, int)) else x for x in args))
     return float(out) if isinstance(out, np.floating) else out
+
+
+def _float64(x: float) -> np.float64:
+    try:
+        return np.float64(x)
+    except OverflowError:  # an int beyond float range
+        return np.float64(np.inf if x > 0 else -np.inf)
 
 
 def arguments(node: Node) -> tuple[Any, ...]:
@@ -255,6 +270,8 @@ def backward(root: Node, grad: Any = None) -> None:
     Leaves accumulate over calls, as in PyTorch: a second call on the same graph adds the same
     increments again. An intermediate node's `.grad` holds its gradient from the latest call.
     """
+    if not isinstance(root, Node):
+        raise TypeError(f"backward: expected a Value or Tensor, got {type(root).__name__}")
     seed = root._seed(grad)
     if root._op is None:
         root.grad = seed if root.grad is None else root.grad + seed
@@ -280,9 +297,14 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
     if not isinstance(inputs, (tuple, list)):
         raise TypeError(f"grad: inputs must be a node or a sequence of nodes, "
                         f"got {type(inputs).__name__}")
-    for x in inputs:
+    if not isinstance(output, Node):
+        raise TypeError(f"grad: output must be a Value or Tensor, got {type(output).__name__}")
+    for i, x in enumerate(inputs):
         if not isinstance(x, Node):
             raise TypeError(f"grad: inputs must be Value or Tensor nodes, got {type(x).__name__}")
+        if not getattr(x, "requires_grad", True):
+            raise ValueError(f"grad: input {i} does not require grad, so no gradient flows to "
+                             f"it; create it with requires_grad=True")
     seed = output._seed(grad_output)
     order = topological_order(output)
     saved = [node.grad for node in order]
@@ -290,12 +312,13 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
     for node in order:
         node.grad = pending
     try:
-        if create_graph:
-            output.grad = output._constant(seed)
-            _propagate_graph(order, pending)
-        else:
-            output.grad = seed
-            _propagate(order, pending)
+        with np.errstate(all="ignore"):  # IEEE values at poles (log'(0) = inf), no warnings
+            if create_graph:
+                output.grad = output._constant(seed)
+                _propagate_graph(order, pending)
+            else:
+                output.grad = seed
+                _propagate(order, pending)
         in_graph = set(order)
         result = []
         for x in inputs:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from .engine import Node
+from .engine import Node, ieee
 
 Formula = Callable[..., Any]
 
@@ -139,12 +139,16 @@ def unregister(name: str) -> None:
 
 def number(x: Any, where: str = "op") -> float:
     """x as a Python number, or a TypeError naming its type."""
-    if type(x) is float or type(x) is int:
+    if type(x) is float:
         return x
-    if isinstance(x, numbers.Real):  # bool, numpy scalars
-        return float(x)
-    raise TypeError(f"{where}: expected a real number, Value, Tensor or ndarray, "
-                    f"got {type(x).__name__}")
+    if isinstance(x, numbers.Real):  # int, bool, numpy scalars
+        try:
+            return x if type(x) is int and -2**1023 < x < 2**1023 else float(x)
+        except OverflowError:  # an int beyond float range: IEEE says +-inf
+            return math.inf if x > 0 else -math.inf
+    shape = f" of shape {x.shape}" if isinstance(x, np.ndarray) else ""
+    hint = " (arrays go in a Tensor)" if shape else ""
+    raise TypeError(f"{where}: expected a real number, got {type(x).__name__}{shape}{hint}")
 
 
 def scalar_forward(op: Op, a: float, b: Any = None) -> float:
@@ -152,14 +156,7 @@ def scalar_forward(op: Op, a: float, b: Any = None) -> float:
     try:
         return op.scalar(a) if op.unary else op.scalar(a, b)
     except (ArithmeticError, ValueError):
-        return ieee_scalar(op, a, b)
-
-
-def ieee_scalar(op: Op, a: float, b: Any = None) -> float:
-    """Recompute on numpy float64, where 1/0 is inf and log(-1) is nan, without warnings."""
-    with np.errstate(all="ignore"):
-        out = op.array(np.float64(a)) if op.unary else op.array(np.float64(a), np.float64(b))
-    return float(out)
+        return ieee(op.array, a) if op.unary else ieee(op.array, a, b)
 
 
 def _scalar_from_array(array: Callable[..., Any]) -> Callable[..., float]:
@@ -167,6 +164,16 @@ def _scalar_from_array(array: Callable[..., Any]) -> Callable[..., float]:
     def scalar(*args: float) -> float:
         return float(array(*(np.float64(x) for x in args)))
     return scalar
+
+
+def quiet(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """An array forward that returns IEEE values at poles (1/0 = inf, log 0 = -inf, exp(1000) =
+    inf) without numpy's RuntimeWarning, as the float forward does."""
+    def quiet_forward(*args: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return forward(*args)
+    quiet_forward.__name__ = getattr(forward, "__name__", "forward")
+    return quiet_forward
 
 
 # --- arithmetic ----------------------------------------------------------------------------
@@ -177,9 +184,9 @@ sub = register("sub", np.subtract, lambda g, y, a, b: g, lambda g, y, a, b: -g,
                scalar=operator.sub, doc="sub(a, b) = a - b")
 mul = register("mul", np.multiply, lambda g, y, a, b: g * b, lambda g, y, a, b: g * a,
                scalar=operator.mul, doc="mul(a, b) = a * b")
-div = register("div", np.true_divide, lambda g, y, a, b: g / b, lambda g, y, a, b: -g * y / b,
+div = register("div", quiet(np.true_divide), lambda g, y, a, b: g / b, lambda g, y, a, b: -g * y / b,
                scalar=operator.truediv, domain=(REALS, NONZERO), doc="div(a, b) = a / b")
-power = register("power", np.power,
+power = register("power", quiet(np.power),
                  lambda g, y, a, b: g * b * power(a, b - 1),
                  lambda g, y, a, b: g * y * log(a),
                  scalar=math.pow, domain=(POSITIVE, Domain(-3.0, 3.0)),
@@ -193,11 +200,11 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0 else (-1.0 if x < 0 else x * 0.0)  # keeps 0.0 and nan
 
 
-exp = register("exp", np.exp, lambda g, y, a: g * y, scalar=math.exp,
+exp = register("exp", quiet(np.exp), lambda g, y, a: g * y, scalar=math.exp,
                domain=Domain(-20.0, 20.0), doc="exp(x) = e^x; exp' = exp")
-log = register("log", np.log, lambda g, y, a: g / a, scalar=math.log, domain=POSITIVE,
+log = register("log", quiet(np.log), lambda g, y, a: g / a, scalar=math.log, domain=POSITIVE,
                doc="log(x) = ln x; log'(x) = 1/x")
-sqrt = register("sqrt", np.sqrt, lambda g, y, a: g / (2.0 * y), scalar=math.sqrt,
+sqrt = register("sqrt", quiet(np.sqrt), lambda g, y, a: g / (2.0 * y), scalar=math.sqrt,
                 domain=POSITIVE, doc="sqrt(x) = x^(1/2); sqrt'(x) = 1 / (2 sqrt x)")
 sign = register("sign", np.sign, lambda g, y, a: g * 0.0, scalar=_sign, domain=KINK_AT_ZERO,
                 doc="sign(x) in {-1, 0, 1}; sign' = 0 away from 0")

@@ -113,7 +113,8 @@ class Tensor(Node):
         if not self.requires_grad:
             raise RuntimeError("backward: this Tensor does not require grad (no input had "
                                "requires_grad=True, or it was computed under no_grad())")
-        backward(self, grad)
+        with np.errstate(all="ignore"):  # IEEE values at poles (log'(0) = inf), as for Value
+            backward(self, grad)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""
@@ -135,6 +136,14 @@ class Tensor(Node):
             raise ValueError(f"backward: grad has shape {seed.shape} but the Tensor has shape "
                              f"{self.data.shape}")
         return seed
+
+    def _owned(self, grad: Any, upstream: Any) -> np.ndarray:
+        # A formula may pass the upstream gradient on (add), or a view or broadcast of it: a
+        # leaf keeps a writable array of its own dtype that no other node shares.
+        if (grad is upstream or type(grad) is not _ndarray or grad.base is not None
+                or grad.dtype != self.data.dtype):
+            return np.array(grad, dtype=self.data.dtype)
+        return grad
 
     def _constant(self, raw: Any) -> "Tensor":
         return _leaf(np.asarray(raw))
@@ -508,8 +517,10 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
 
 def _operand(op: Op, x: Any) -> Any:
     """A constant operand as stored: a Python number or a numeric ndarray."""
-    if type(x) is float or type(x) is int:
+    if type(x) is float:
         return x
+    if type(x) is int:
+        return ops.number(x, op.name)  # an int beyond float range becomes +-inf
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "fiub":
             raise TypeError(f"{op.name}: array operand of dtype {x.dtype} is not numeric")

@@ -8,6 +8,7 @@ import threading
 import pytest
 from hypothesis import given
 
+import autodiff
 from autodiff import Value, backward, enable_grad, grad, is_grad_enabled, no_grad, topological_order
 from autodiff.ops import REALS
 from autodiff.testing import floats_in, graphs
@@ -81,7 +82,8 @@ def test_grad_returns_a_tuple_and_leaves_grad_fields_untouched(graph: Graph) -> 
     grads = grad(root, leaves)
     assert isinstance(grads, tuple) and len(grads) == len(leaves)
     assert [node.grad for node in order + leaves] == before
-    assert list(grads) == [leaf.grad for leaf in leaves]  # what one backward() accumulated
+    # what one backward() accumulated, up to the order in which a leaf's terms were summed
+    assert list(grads) == pytest.approx([leaf.grad for leaf in leaves], rel=1e-12, abs=1e-300)
     second = grad(root, leaves, create_graph=True)
     assert [node.grad for node in order + leaves] == before
     assert [g.data for g in second] == pytest.approx(list(grads), rel=1e-12, abs=1e-300)
@@ -193,3 +195,23 @@ def test_a_million_op_chain_backpropagates_without_recursion() -> None:
         y = y * 1.0 + 1.0
     y.backward()
     assert (y.data, a.grad) == (500_000.5, 1.0)
+
+
+# --- inputs and outputs that cannot work are errors, not zeros ---------------------------------
+
+
+def test_grad_of_an_input_that_does_not_require_grad_is_an_error() -> None:
+    from autodiff import Tensor
+    c = Tensor([5.0, 5.0])
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="input 0 does not require grad"):
+        autodiff.grad((x * c).sum(), [c])
+
+
+@pytest.mark.parametrize("output", [3.0, "loss", None])
+def test_grad_and_backward_of_a_non_node_name_its_type(output: object) -> None:
+    name = type(output).__name__
+    with pytest.raises(TypeError, match=name):
+        autodiff.grad(output, Value(1.0))
+    with pytest.raises(TypeError, match=name):
+        autodiff.backward(output)

@@ -237,3 +237,36 @@ def test_float32_stays_float32_through_forward_backward_and_second_order() -> No
     assert ggx.dtype == np.float32
     y.backward()
     assert x.grad.dtype == w.grad.dtype == np.float32
+
+
+# --- IEEE numbers without warnings, and leaf gradients of their own -----------------------------
+
+
+@pytest.mark.filterwarnings("error")
+def test_poles_give_ieee_values_without_warnings_forward_and_backward() -> None:
+    assert Tensor([0.0]).log().data[0] == -np.inf
+    assert (Tensor([1.0]) / 0.0).data[0] == np.inf
+    assert Tensor([1000.0]).exp().data[0] == np.inf
+    assert np.isnan(Tensor([-1.0]).sqrt().data[0])
+    assert (Tensor([1.0]) * 10**400).data[0] == np.inf
+    for f in (lambda t: t.log(), lambda t: t.sqrt(), lambda t: 1.0 / t):
+        x = Tensor([0.0, 1.0], requires_grad=True)
+        f(x).sum().backward()
+        assert np.isinf(x.grad[0]) and np.isfinite(x.grad[1])
+
+
+def test_leaf_gradients_are_writable_arrays_of_their_own_in_the_leaf_dtype() -> None:
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    seed = np.ones(2)
+    (a + b).backward(seed)
+    assert a.grad is not b.grad and a.grad is not seed
+    a.grad *= 2.0  # in-place clipping or scaling is the user's to do
+    assert np.array_equal(b.grad, [1.0, 1.0]) and np.array_equal(seed, [1.0, 1.0])
+    c = Tensor([1.0, 2.0], requires_grad=True)
+    (c + 1.0).sum().backward()  # the sum's gradient reaches c as a broadcast view
+    c.grad *= 3.0
+    assert np.array_equal(c.grad, [3.0, 3.0])
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    (x * np.ones(3)).sum().backward()  # a float64 constant: the float32 leaf keeps float32
+    assert x.grad.dtype == np.float32

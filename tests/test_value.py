@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import autodiff
 from autodiff import REGISTRY, Value
 from autodiff.ops import POSITIVE, REALS, Domain
 from autodiff.testing import floats_in
@@ -272,3 +273,14 @@ def test_comparisons_compare_data_and_return_bool(x: float, y: float) -> None:
                       (a < y, x < y), (x < b, x < y), (a >= y, x >= y)]:
         assert type(got) is bool and got == want
     assert len({a, b, a}) == 2  # Values hash by identity: sets and dicts of nodes work
+
+
+def test_ints_beyond_float_range_are_infinite_not_overflow_errors() -> None:
+    assert Value(10**400).data == math.inf and Value(-(10**400)).data == -math.inf
+    assert (Value(2.0) * 10**400).data == math.inf
+    assert autodiff.exp(10**400) == math.inf
+
+
+def test_an_array_is_not_a_value_and_the_error_says_where_arrays_go() -> None:
+    with pytest.raises(TypeError, match=r"got ndarray of shape \(2,\) \(arrays go in a Tensor\)"):
+        Value(np.ones(2))

@@ -31,8 +31,9 @@ def _kept(x: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
 def _logsumexp(x: np.ndarray, param: tuple[Axis, bool]) -> np.ndarray:
     axis, keepdims = param
     shift = x.max(axis=axis, keepdims=True)
-    shift[~np.isfinite(shift)] = 0  # all -inf (or an inf): no shift, the answer is -inf/inf
-    out = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True))
+    shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift needed
+    with np.errstate(divide="ignore"):  # a row of all -inf: log 0 = -inf, the right answer
+        out = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True))
     out += shift
     return out if keepdims else out.squeeze(axis)
 
@@ -53,7 +54,8 @@ def _extremum_grad(g: Any, y: Any, a: Any, param: tuple[Axis, bool]) -> Any:
     """g to the arguments of the max (min); k tied extrema get g / k each, as torch.amax."""
     axis, keepdims = param
     data = raw_data(a)
-    hit = data == _kept(raw_data(y), data.shape, axis, keepdims)
+    extremum = _kept(raw_data(y), data.shape, axis, keepdims)
+    hit = (data == extremum) | (np.isnan(data) & np.isnan(extremum))  # a nan max is the nan
     share = np.divide(hit, hit.sum(axis=axis, keepdims=True), dtype=data.dtype)
     return _kept(g, data.shape, axis, keepdims) * share
 

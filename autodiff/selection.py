@@ -11,7 +11,7 @@ import numpy as np
 
 from .engine import Node
 from .ops import REALS, register
-from .shapes import broadcast_shape, expand, raw_data
+from .shapes import broadcast_shape, expand, raw_data, sum_to
 
 Bounds = tuple[Optional[float], Optional[float]]
 
@@ -29,7 +29,7 @@ def _inside(x: Any, bounds: Bounds) -> np.ndarray:
 
 
 masked = register("masked", lambda x, cond: np.where(cond, x, 0),
-                  lambda g, y, a, cond: masked(g, cond), None,
+                  lambda g, y, a, cond: sum_to(masked(g, cond), a.shape), None,
                   domain=(REALS, None), elementwise=False,
                   doc="masked(x, cond) = x where cond, else 0")
 clip = register("clip", lambda x, bounds: np.clip(x, bounds[0], bounds[1]),

@@ -58,6 +58,8 @@ def _broadcast_to(x: Any, shape: Shape) -> np.ndarray:
 def _sum_to(x: np.ndarray, shape: Shape) -> np.ndarray:
     """x summed over the axes that broadcasting `shape` to x.shape added or stretched."""
     lead = x.ndim - len(shape)
+    if lead < 0 or any(n not in (1, m) for n, m in zip(shape, x.shape[lead:])):
+        raise ValueError(f"sum_to: shape {tuple(shape)} does not broadcast to {x.shape}")
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     if not stretched:
         return x.sum(axis=tuple(range(lead))) if lead else x

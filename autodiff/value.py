@@ -81,6 +81,9 @@ class Value(Node):
         op = ops.REGISTRY.get(name)
         if op is None or name.startswith("_"):
             raise AttributeError(f"'Value' object has no attribute {name!r}")
+        if not op.elementwise:
+            raise AttributeError(f"'Value' object has no attribute {name!r}: {name} is an "
+                                 f"array op; use a Tensor")
         return lambda *params: op(self, *params)
 
     def __repr__(self) -> str:

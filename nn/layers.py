@@ -51,12 +51,20 @@ def init_weights(shape: tuple[int, ...], fan_in: int, fan_out: int, init: str,
     raise ValueError(f"init must be one of {INITS}, got {init!r}")
 
 
+def _usable(op: autodiff.Op) -> bool:
+    # An activation maps a tensor elementwise; a parametrised one (leaky_relu, elu) needs a
+    # Tensor method that supplies its default parameter.
+    return op.elementwise and (op.unary or hasattr(Tensor, op.name))
+
+
 def registered_op(name: str) -> autodiff.Op:
-    """The registered op called name, or a ValueError listing the registered names."""
+    """The registered activation called name, or a ValueError listing the usable names."""
     op = autodiff.REGISTRY.get(name)
-    if op is None:
-        raise ValueError(f"activation {name!r} is not a registered op; registered: "
-                         f"{', '.join(sorted(autodiff.REGISTRY))}")
+    if op is None or not _usable(op):
+        usable = sorted(n for n, o in autodiff.REGISTRY.items() if _usable(o))
+        what = "is not a registered op" if op is None else "is not an elementwise op of one input"
+        raise ValueError(f"activation {name!r} {what}; usable: {', '.join(usable)} (or pass a "
+                         f"callable, e.g. lambda x: x.apply('op', parameter))")
     return op
 
 

@@ -106,6 +106,8 @@ class Module:
 
     def load(self, path: PathLike) -> None:
         """Read parameters saved by `save` (never unpickling anything) and load them."""
+        if not os.path.exists(path) and os.path.exists(os.fspath(path) + ".npz"):
+            path = os.fspath(path) + ".npz"  # np.savez added the suffix in save()
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError(f"load: {os.fspath(path)!r} holds a single array, not an .npz "

@@ -1,8 +1,7 @@
 """gradcheck and gradgradcheck: they pass on right derivatives and fail, clearly, on wrong ones.
 
 The array path is exercised with `ArrayNode`, a minimal elementwise array node written here (the
-engine's whole contract: data, grad, _op, _a, _b, _seed, _constant), and with `Tensor` too once
-autodiff/tensor.py exists.
+engine's whole contract: data, grad, _op, _a, _b, _k, _seed, _constant), and with `Tensor`.
 """
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import pytest
 from hypothesis import given
 
 import autodiff
-from autodiff import (Domain, GradcheckError, Value, gradcheck, gradgradcheck, register,
+from autodiff import (Domain, GradcheckError, Tensor, Value, gradcheck, gradgradcheck, register,
                       unregister)
 from autodiff.engine import Node
 from autodiff.gradcheck import central_difference, numerical_grad
@@ -78,14 +77,7 @@ def _data(x: Any) -> Any:
 
 
 def array_kinds() -> list[Any]:
-    kinds: list[Any] = [ArrayNode]
-    try:
-        from autodiff.tensor import Tensor
-    except ImportError:
-        pass
-    else:
-        kinds.append(Tensor)
-    return kinds
+    return [ArrayNode, Tensor]
 
 
 # --- deliberately wrong ops -------------------------------------------------------------------
@@ -161,8 +153,7 @@ def test_numerical_helpers_agree_with_known_derivatives(x: float, y: float) -> N
 
 def test_check_grads_wraps_floats_and_arrays_and_checks_both_orders() -> None:
     check_grads(lambda a, b: a * b.exp(), 0.3, -0.7)
-    if len(array_kinds()) > 1:  # arrays become Tensors once autodiff/tensor.py exists
-        check_grads(lambda t: autodiff.sin(t) * t, np.array([[0.5, -1.0], [2.0, 0.1]]))
+    check_grads(lambda t: autodiff.sin(t) * t, np.array([[0.5, -1.0], [2.0, 0.1]]))
     check_grads(lambda a: a.sin(), 1.0, order=1)
     with pytest.raises(ValueError, match="order must be 1 or 2"):
         check_grads(lambda a: a.sin(), 1.0, order=3)

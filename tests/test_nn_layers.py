@@ -88,8 +88,10 @@ def test_biases_start_at_zero():
 def test_unknown_init_and_activation_are_refused():
     with pytest.raises(ValueError, match="init must be one of"):
         nn.Linear(2, 2, init="glorot")
-    with pytest.raises(ValueError, match="'swoosh' is not a registered op; registered: .*tanh"):
+    with pytest.raises(ValueError, match="'swoosh' is not a registered op; usable: .*tanh"):
         nn.Layer(2, 2, activation="swoosh")
+    with pytest.raises(ValueError, match="'sum' is not an elementwise op of one input"):
+        nn.Layer(2, 2, activation="sum")  # would collapse the batch to one number
     with pytest.raises(TypeError, match="activation must be"):
         nn.Neuron(2, activation=3)
 

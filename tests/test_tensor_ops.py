@@ -291,3 +291,15 @@ def test_functions_dispatch_on_tensors() -> None:
     for f in (autodiff.exp, autodiff.tanh, autodiff.softplus):
         assert isinstance(f(x), Tensor) and f(x).requires_grad
     np.testing.assert_allclose(autodiff.softmax(x, -1).data, x.softmax().data)
+
+
+def test_edge_cases_of_reductions_and_selection() -> None:
+    assert Tensor(3.0).logsumexp().item() == 3.0  # a 0-d tensor
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    autodiff.masked(x, np.ones((2, 3), dtype=bool)).sum().backward()
+    assert x.grad.shape == (3,) and np.array_equal(x.grad, [2.0, 2.0, 2.0])
+    t = Tensor([np.nan, 1.0], requires_grad=True)
+    t.max().backward()  # the nan is the maximum: it gets the gradient, as in torch
+    assert np.array_equal(t.grad, [1.0, 0.0])
+    with pytest.raises(ValueError, match=r"\(3, 2\) does not broadcast to \(2, 3\)"):
+        autodiff.sum_to(np.ones((2, 3)), (3, 2))

@@ -21,6 +21,16 @@ class Node:
 
     __slots__ = ()
 
+    @property
+    def op(self) -> str:
+        """Name of the op that produced this node ('' for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def parents(self) -> tuple["Node", ...]:
+        """The nodes this one was computed from that need gradients, in argument order."""
+        return tuple(x for x in (self._a, self._b) if x is not None)
+
     def _seed(self, grad: Any) -> Any:
         """The raw gradient that starts backpropagation from this node (validated)."""
         raise NotImplementedError

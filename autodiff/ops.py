@@ -39,8 +39,8 @@ class Domain:
 
 REALS = Domain()
 POSITIVE = Domain(low=0.0)
-NONZERO = Domain(kinks=(0.0,))
 KINK_AT_ZERO = Domain(kinks=(0.0,))
+NONZERO = KINK_AT_ZERO  # a pole at 0 (div's divisor) is avoided like a kink
 
 
 class Op:

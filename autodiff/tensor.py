@@ -98,16 +98,6 @@ class Tensor(Node):
 
     # --- graph -----------------------------------------------------------------------------
 
-    @property
-    def op(self) -> str:
-        """Name of the op that produced this tensor ('' for a leaf)."""
-        return "" if self._op is None else self._op.name
-
-    @property
-    def parents(self) -> tuple["Tensor", ...]:
-        """The tensors this one was computed from that need gradients, in argument order."""
-        return tuple(x for x in (self._a, self._b) if x is not None)
-
     def backward(self, grad: Any = None) -> None:
         """Backpropagate: every leaf with requires_grad gets `.grad` += d(self)/d(leaf)."""
         if not self.requires_grad:

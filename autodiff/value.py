@@ -32,17 +32,7 @@ class Value(Node):
 
     # --- graph -----------------------------------------------------------------------------
 
-    @property
-    def op(self) -> str:
-        """Name of the op that produced this value ('' for a leaf)."""
-        return "" if self._op is None else self._op.name
-
-    @property
-    def parents(self) -> tuple["Value", ...]:
-        """The Values this one was computed from, in argument order."""
-        return tuple(x for x in (self._a, self._b) if x is not None)
-
-    _prev = parents  # micrograd's name
+    _prev = Node.parents  # micrograd's name
 
     def backward(self, grad: Optional[float] = None) -> None:
         """Backpropagate from this value: every ancestor's `.grad` += d(self)/d(ancestor)."""

@@ -174,14 +174,20 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
         nodes = [x for x in xs if isinstance(x, Node)]
         return nodes[0]._constant(out) if nodes else out
     axis %= out.ndim
-    total: Any = None
-    start = 0
-    for x, data in zip(xs, datas):
-        stop = start + data.shape[axis]
-        piece = embed(x, (out.shape, (slice(None),) * axis + (slice(start, stop),)))
-        total = piece if total is None else total + piece
-        start = stop
-    return total
+    # Join neighbours pairwise, level by level: each level moves every element once, so n
+    # pieces cost log2(n) passes over the data, not the n of embedding each in the whole.
+    pieces = [(x, data.shape) for x, data in zip(xs, datas)]
+    while len(pieces) > 1:
+        joined = []
+        for i in range(0, len(pieces) - 1, 2):
+            (a, a_shape), (b, b_shape) = pieces[i], pieces[i + 1]
+            cut = a_shape[axis]
+            shape = a_shape[:axis] + (cut + b_shape[axis],) + a_shape[axis + 1:]
+            before = (slice(None),) * axis
+            joined.append((embed(a, (shape, before + (slice(0, cut),)))
+                           + embed(b, (shape, before + (slice(cut, None),))), shape))
+        pieces = joined + pieces[len(pieces) - len(pieces) % 2:]
+    return pieces[0][0]
 
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Any:

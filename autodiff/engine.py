@@ -44,6 +44,11 @@ class Node:
         return grad
 
 
+def raw_data(x: Any) -> Any:
+    """The data of a node, or x itself when it is already raw (a number, an array, a mask)."""
+    return x.data if isinstance(x, Node) else x
+
+
 class _GradMode(threading.local):
     enabled = True
 

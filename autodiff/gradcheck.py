@@ -18,7 +18,7 @@ from typing import Any, Callable, ContextManager, Optional, Sequence
 
 import numpy as np
 
-from .engine import Node, enable_grad, grad, no_grad
+from .engine import Node, enable_grad, grad, no_grad, raw_data
 
 PER_ELEMENT_LIMIT = 64  # larger inputs are checked along random directions
 DIRECTIONS = 3
@@ -113,7 +113,7 @@ def _worst(weighted_output: Callable[[], float], x: Node, analytic: Any, eps: fl
            atol: float, rtol: float, rng: np.random.Generator) -> Optional[str]:
     """Where x's worst mismatch is and both numbers there, or None if every probe matches."""
     data = x.data
-    analytic = np.asarray(0.0 if analytic is None else _data(analytic), dtype=np.float64)
+    analytic = np.asarray(0.0 if analytic is None else raw_data(analytic), dtype=np.float64)
     if analytic.shape not in ((), np.shape(data)):
         return f": analytic gradient has shape {analytic.shape}, the input {np.shape(data)}"
     analytic = np.broadcast_to(analytic, np.shape(data))
@@ -197,9 +197,9 @@ def _outputs(name: str, out: Any) -> tuple[Any, ...]:
 
 def _weights(outputs: tuple[Any, ...], rng: np.random.Generator) -> list[Any]:
     """The seed v of each output: None for a lone scalar output, else fixed random numbers."""
-    if len(outputs) == 1 and np.size(_data(outputs[0])) == 1:
+    if len(outputs) == 1 and np.size(raw_data(outputs[0])) == 1:
         return [None]
-    return [rng.standard_normal(np.shape(_data(o))) if isinstance(_data(o), np.ndarray)
+    return [rng.standard_normal(np.shape(raw_data(o))) if isinstance(raw_data(o), np.ndarray)
             else float(rng.standard_normal()) for o in outputs]
 
 
@@ -216,18 +216,14 @@ def _vector_jacobian(outputs: tuple[Any, ...], weights: list[Any], inputs: Seque
 
 def _dot(outputs: tuple[Any, ...], weights: list[Any]) -> float:
     """sum(out * v) over the outputs, in float64."""
-    return float(sum(np.sum(np.asarray(_data(o), dtype=np.float64) * (1.0 if w is None else w))
+    return float(sum(np.sum(np.asarray(raw_data(o), dtype=np.float64) * (1.0 if w is None else w))
                      for o, w in zip(outputs, weights)))
-
-
-def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Node) else x
 
 
 def _scalar(f: Callable[..., Any], inputs: Sequence[Node]) -> float:
     """f(*inputs) as a float, computed without recording a graph."""
     with no_grad():
-        out = _data(f(*inputs))
+        out = raw_data(f(*inputs))
     if np.size(out) != 1:
         raise ValueError(f"f must return a scalar, got shape {np.shape(out)}")
     return float(np.sum(out))

@@ -12,15 +12,10 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .engine import Node, is_grad_enabled
+from .engine import Node, is_grad_enabled, raw_data
 from .ops import REALS, register
 
 Shape = tuple[int, ...]
-
-
-def raw_data(x: Any) -> Any:
-    """The raw data of a node, or x itself: masks and shapes never carry a gradient."""
-    return x.data if isinstance(x, Node) else x
 
 
 def broadcast_shape(where: str, *arrays: Any) -> Shape:

@@ -29,7 +29,7 @@ class History:
 
 def accuracy(pred_labels: Any, labels: Any) -> float:
     """The fraction of predicted labels equal to the true labels (same shapes required)."""
-    pred, true = np.asarray(_raw(pred_labels)), np.asarray(_raw(labels))
+    pred, true = np.asarray(pred_labels), np.asarray(labels)
     if pred.shape != true.shape:  # (n, 1) == (n,) would broadcast to (n, n)
         raise ValueError(f"accuracy: predictions have shape {pred.shape} but labels have "
                          f"shape {true.shape}; they must match")
@@ -45,7 +45,7 @@ def fit(model: Module, loss_fn: Callable[[Tensor, np.ndarray], Tensor], X: Any, 
     batch_size None is full batch. An epoch's loss (and metric(output, y_batch)) is the mean
     over its batches, weighted by batch size, each taken before that batch's update.
     """
-    X, y = np.asarray(_raw(X)), np.asarray(_raw(y))
+    X, y = np.asarray(X), np.asarray(y)
     if len(X) == 0:
         raise ValueError("fit: X is empty")
     rng = rng_from(rng)
@@ -72,10 +72,6 @@ def fit(model: Module, loss_fn: Callable[[Tensor, np.ndarray], Tensor], X: Any, 
         if bar is not None:
             bar.close()
     return history
-
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _summary(history: History) -> str:

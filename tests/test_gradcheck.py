@@ -15,7 +15,7 @@ from hypothesis import given
 import autodiff
 from autodiff import (Domain, GradcheckError, Tensor, Value, gradcheck, gradgradcheck, register,
                       unregister)
-from autodiff.engine import Node
+from autodiff.engine import Node, raw_data
 from autodiff.gradcheck import central_difference, numerical_grad
 from autodiff.ops import POSITIVE, REALS
 from autodiff.testing import check_grads, floats_in, values_in
@@ -68,12 +68,8 @@ class ArrayNode(Node):
     def __neg__(self) -> "ArrayNode": return autodiff.neg(self)  # noqa: E704
 
 
-_SUM = autodiff.Op("test_sum", np.sum, lambda g, y, a: g * np.ones_like(_data(a)),
+_SUM = autodiff.Op("test_sum", np.sum, lambda g, y, a: g * np.ones_like(raw_data(a)),
                    elementwise=False)
-
-
-def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Node) else x
 
 
 def array_kinds() -> list[Any]:

@@ -1,33 +1,39 @@
 """autodiff: a small, fast, correct automatic-differentiation engine.
 
 A scalar `Value` and a numpy `Tensor` record the operations applied to them and backpropagate
-with the chain rule. Every op is one record in one registry (see `register`).
+with the chain rule. Every op is one record in one registry (see `register`), which declares
+its signature: `inspect.signature(autodiff.leaky_relu)` is `(x, slope=0.01)`.
 """
-from .activations import (bent_identity, elu, gelu, leaky_relu, log_sigmoid, relu, sigmoid,
-                          silu, softplus, tanh)
-from .engine import backward, enable_grad, grad, is_grad_enabled, no_grad, topological_order
+from . import ops as _ops
+from .activations import (bent_identity, elu, gelu, leaky_relu, log_sigmoid, logistic, relu,
+                          sigmoid, silu, softplus, swish, tanh)
+from .arithmetic import abs, add, cos, div, exp, log, mul, neg, power, sign, sin, sqrt, step, sub
+from .engine import backward, grad, topological_order
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .ops import (REGISTRY, Domain, Op, abs, add, cos, div, exp, log, mul, neg, power, register,
-                  sign, sin, sqrt, sub, unregister)
-from .value import Value
-from .tensor import Tensor
-from .linalg import matmul, mT
+from .linalg import linear, matmul, mT
+from .node import Node, enable_grad, is_grad_enabled, no_grad
+from .ops import REGISTRY, Domain, Op, UnknownOpError, lookup, register, unregister
 from .reductions import log_softmax, logsumexp, mean, softmax, std, var
-from .selection import clip, masked, where
+from .selection import clip, where
 from .shapes import concatenate, embed, expand, getitem, reshape, stack, sum_to, transpose
+from .tensor import Tensor
+from .value import Value
 from .viz import draw_graph, save_graph, to_dot
+
+_ops.freeze_built_ins()
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "Op", "Domain", "REGISTRY", "register", "unregister",
+    "Value", "Tensor", "Node", "Op", "Domain", "REGISTRY", "register", "unregister", "lookup",
+    "UnknownOpError",
     "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
-    "add", "sub", "mul", "div", "power", "neg", "exp", "log", "sqrt", "abs", "sign", "sin", "cos",
-    "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "log_sigmoid", "bent_identity",
-    "silu", "gelu",
+    "add", "sub", "mul", "div", "power", "neg", "exp", "log", "sqrt", "sign", "step", "sin",
+    "cos", "sigmoid", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus",
+    "log_sigmoid", "bent_identity", "silu", "swish", "gelu",
     "to_dot", "draw_graph", "save_graph",
     "gradcheck", "gradgradcheck", "GradcheckError",
-    "Tensor", "matmul", "mT", "softmax", "log_softmax", "logsumexp", "mean", "var", "std",
-    "where", "masked", "clip", "concatenate", "stack", "reshape", "transpose", "expand", "sum_to",
+    "matmul", "mT", "linear", "softmax", "log_softmax", "logsumexp", "mean", "var", "std",
+    "where", "clip", "concatenate", "stack", "reshape", "transpose", "expand", "sum_to",
     "getitem", "embed",
 ]

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .arithmetic import step
 from .ops import KINK_AT_ZERO, Domain, register
 
 # --- forwards: a scalar one on floats (math) and an array one (numpy) ----------------------
@@ -44,11 +45,11 @@ def _relu(x: float) -> float:
     return 0.0 if x <= 0 else x  # nan stays nan, as in numpy
 
 
-def _leaky_relu(x: float, slope: float) -> float:
+def _leaky_relu(x: float, slope: float = 0.01) -> float:
     return x if x > 0 else x * slope
 
 
-def _leaky_relu_array(x: np.ndarray, slope: float) -> np.ndarray:
+def _leaky_relu_array(x: np.ndarray, slope: float = 0.01) -> np.ndarray:
     return np.where(x > 0, x, x * slope)
 
 
@@ -83,46 +84,47 @@ def _gelu_array(x: np.ndarray) -> np.ndarray:
 # --- derivatives that need more than one line ---------------------------------------------
 
 
-def _silu_grad(g, y, a):  # type: ignore[no-untyped-def]
-    s = sigmoid(a)
-    return g * s * (1 + a - y)  # s + x s (1 - s), with x s = y
+def _silu_grad(g, y, x):  # type: ignore[no-untyped-def]
+    s = sigmoid(x)
+    return g * s * (1 + x - y)  # s + x s (1 - s), with x s = y
 
 
-def _gelu_grad(g, y, a):  # type: ignore[no-untyped-def]
-    t = tanh(_GELU_C * (a + _GELU_K * a * a * a))
-    return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * _GELU_C * (1 + 3 * _GELU_K * a * a))
+def _gelu_grad(g, y, x):  # type: ignore[no-untyped-def]
+    t = tanh(_GELU_C * (x + _GELU_K * x * x * x))
+    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_C * (1 + 3 * _GELU_K * x * x))
 
 
 # --- the registrations ----------------------------------------------------------------------
 
-sigmoid = register("sigmoid", _sigmoid_array, lambda g, y, a: g * y * (1 - y),
+sigmoid = register("sigmoid", _sigmoid_array, lambda g, y, x: g * y * (1 - y),
                    scalar=_sigmoid, doc="sigmoid(x) = 1 / (1 + e^-x); sigmoid' = y (1 - y)")
-tanh = register("tanh", np.tanh, lambda g, y, a: g * (1 - y * y), scalar=math.tanh,
+logistic = sigmoid
+tanh = register("tanh", np.tanh, lambda g, y, x: g * (1 - y * y), scalar=math.tanh,
                 doc="tanh(x) = (e^x - e^-x) / (e^x + e^-x); tanh' = 1 - y^2")
-relu = register("relu", lambda x: np.maximum(x, 0), lambda g, y, a: g * (a > 0),
+relu = register("relu", lambda x: np.maximum(x, 0), lambda g, y, x: g * step(x),
                 scalar=_relu, domain=KINK_AT_ZERO, doc="relu(x) = max(0, x); relu'(0) = 0")
 leaky_relu = register(
     "leaky_relu", _leaky_relu_array,
-    lambda g, y, a, slope: g * (a > 0) + g * slope * (a <= 0),
-    lambda g, y, a, slope: -(g * relu(-a)),
-    scalar=_leaky_relu, domain=(KINK_AT_ZERO, Domain(0.0, 1.0)),
+    lambda g, y, x, slope: g * (slope + (1 - slope) * step(x)),
+    lambda g, y, x, slope: -(g * relu(-x)),
+    signature="x, slope=0.01", scalar=_leaky_relu, domain=(KINK_AT_ZERO, Domain(0.0, 1.0)),
     doc="leaky_relu(x, slope) = x if x > 0 else slope x; the slope is differentiable too")
 elu = register("elu", _elu_array,
-               lambda g, y, a, alpha: g * (a > 0) + g * (y + alpha) * (a <= 0), None,
-               scalar=_elu, domain=(KINK_AT_ZERO, None),
+               lambda g, y, x, alpha: g * (step(x) + (y + alpha) * (1 - step(x))),
+               signature="x, alpha=1.0", scalar=_elu, domain=(KINK_AT_ZERO, Domain(0.0, 3.0)),
                doc="elu(x, alpha) = x if x > 0 else alpha (e^x - 1)")
-softplus = register("softplus", _softplus_array, lambda g, y, a: g * sigmoid(a),
+softplus = register("softplus", _softplus_array, lambda g, y, x: g * sigmoid(x),
                     scalar=_softplus, doc="softplus(x) = ln(1 + e^x); softplus' = sigmoid")
-log_sigmoid = register("log_sigmoid", _log_sigmoid_array, lambda g, y, a: g * sigmoid(-a),
+log_sigmoid = register("log_sigmoid", _log_sigmoid_array, lambda g, y, x: g * sigmoid(-x),
                        scalar=_log_sigmoid, doc="log_sigmoid(x) = ln sigmoid(x) = -softplus(-x)")
 bent_identity = register(
     "bent_identity", _bent_identity_array,
-    lambda g, y, a: g * (1 + a / (4 * (y - a) + 2)),  # sqrt(x^2 + 1) = 2 (y - x) + 1
+    lambda g, y, x: g * (1 + x / (4 * (y - x) + 2)),  # sqrt(x^2 + 1) = 2 (y - x) + 1
     scalar=_bent_identity,
     doc="bent_identity(x) = (sqrt(x^2 + 1) - 1) / 2 + x; ' = 1 + x / (2 sqrt(x^2 + 1))")
 silu = register("silu", lambda x: x * _sigmoid_array(x), _silu_grad,
                 scalar=lambda x: x * _sigmoid(x),
                 doc="silu(x) = swish(x) = x sigmoid(x); silu' = s (1 + x - y)")
+swish = silu
 gelu = register("gelu", _gelu_array, _gelu_grad, scalar=_gelu,
                 doc="gelu(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (tanh form)")
-

@@ -1,310 +1,349 @@
-"""The graph walk: iterative topological order, backpropagation, `grad`, `no_grad`.
+"""One graph walk, and the backward pass built on it: `backward()`, `grad()`, `topological_order()`.
 
-The engine knows nothing about particular ops. A node (`Value` or `Tensor`) has `data`, `grad`,
-the `_op` that made it (None for a leaf), two input slots `_a`, `_b` and a constant slot `_k`.
-An input slot holds a node, which needs a gradient, or None; a binary op with one raw argument
-(a number, an array that needs no gradient, an op parameter such as an axis) keeps it in `_k`
-and None in that argument's input slot. So "is this input a node" is an `is None` test, the
-cheapest check there is, on the hottest loops of the engine.
+The walk is depth-first with an explicit stack (a 10^6-deep chain works). It marks the nodes it
+has expanded with a fresh object in their `_g` slot (no set to build), which also means "no
+gradient yet": the propagation then sums each node's gradient in `_g`, and only a finished
+gradient is ever written to `.grad`. An interior node's `.grad` is set when its own gradient
+is complete; the leaves' gradients are added to their `.grad` once every formula has run. So a
+pass that fails or is interrupted leaves every `.grad` as it was or finished, never a marker.
+
+Passes take one lock: concurrent `backward()` calls through shared nodes give the same sums as
+running them one after the other. A pass started from inside another (a hook or a formula that
+calls `backward()`) is refused, since both would mark the same nodes.
 """
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
-from typing import Any, ContextManager, Iterator, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from .node import Node, arguments, enable_grad, wide_edges
+from .numerics import ieee
 
-class Node:
-    """Base class of graph nodes; subclasses define the slots data, grad, _op, _a, _b, _k."""
-
-    __slots__ = ()
-
-    @property
-    def op(self) -> str:
-        """Name of the op that produced this node ('' for a leaf)."""
-        return "" if self._op is None else self._op.name
-
-    @property
-    def parents(self) -> tuple["Node", ...]:
-        """The nodes this one was computed from that need gradients, in argument order."""
-        return tuple(x for x in (self._a, self._b) if x is not None)
-
-    def _seed(self, grad: Any) -> Any:
-        """The raw gradient that starts backpropagation from this node (validated)."""
-        raise NotImplementedError
-
-    def _constant(self, raw: Any) -> "Node":
-        """A node of this node's kind holding `raw`, with no history."""
-        raise NotImplementedError
-
-    def _owned(self, grad: Any, upstream: Any) -> Any:
-        """A leaf's first gradient of a backward pass, as the leaf will keep it."""
-        return grad
-
-
-def raw_data(x: Any) -> Any:
-    """The data of a node, or x itself when it is already raw (a number, an array, a mask)."""
-    return x.data if isinstance(x, Node) else x
-
-
-class _GradMode(threading.local):
-    enabled = True
-
-
-_MODE = _GradMode()
-# How many threads are inside no_grad(). While it is 0 (almost always) the hot path need not
-# read the thread-local flag, which costs several times a global look-up.
-paused_threads = 0
-_PAUSE_LOCK = threading.Lock()
-
-
-def is_grad_enabled() -> bool:
-    """True unless inside `no_grad()` (per thread)."""
-    return _MODE.enabled
-
-
-@contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    global paused_threads
-    previous = _MODE.enabled
-    with _PAUSE_LOCK:
-        paused_threads += (not enabled) - (not previous)
-    _MODE.enabled = enabled
-    try:
-        yield
-    finally:
-        _MODE.enabled = previous
-        with _PAUSE_LOCK:
-            paused_threads += (not previous) - (not enabled)
-
-
-def no_grad() -> ContextManager[None]:
-    """Context manager: operations inside record no graph (thread-local)."""
-    return _grad_mode(False)
-
-
-def enable_grad() -> ContextManager[None]:
-    """Context manager: record graphs again inside a `no_grad()` block."""
-    return _grad_mode(True)
-
-
+_LOCK = threading.RLock()
+_running = 0  # passes in progress in the thread holding the lock
 _DONE = object()  # stack marker: the node below it has all its inputs ordered
 
 
-def topological_order(root: Node) -> list[Node]:
-    """Every node `root` depends on, inputs before the nodes that use them; root is last.
-
-    Depth-first with an explicit stack (no recursion, so a 10^6-deep chain works).
-    """
-    order: list[Node] = []
-    seen: set[Node] = set()
-    stack: list[Any] = [root]
-    push = stack.append
-    pop = stack.pop
-    while stack:
-        node = pop()
-        if node is _DONE:
-            order.append(pop())
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        push(node)
-        push(_DONE)
-        # Leaves go straight into the order: no push, pop and marker for them.
-        a = node._a
-        if a is not None and a not in seen:
-            if a._op is None:
-                seen.add(a)
-                order.append(a)
-            else:
-                push(a)
-        b = node._b
-        if b is not None and b not in seen:
-            if b._op is None:
-                seen.add(b)
-                order.append(b)
-            else:
-                push(b)
-    return order
+# --- the walk ----------------------------------------------------------------------------------
 
 
-def _tree_order(root: Node, pending: object) -> Optional[list[Node]]:
-    """`_interior_order` for the common case of a tree (every op node used once), or None as
-    soon as a node is reached twice.
+def _tree_order(root: Node, mark: object, leaves: list[Node]) -> Optional[list[Node]]:
+    """The op nodes behind `root`, inputs before users, if the graph is a tree (every op node
+    used once); None as soon as an op node is reached twice.
 
     In a tree a node's one user is listed before the node is found, so the order in which the
     nodes are found, reversed, already puts inputs before users: one push and one pop a node,
-    where the general walk needs three of each.
+    where the general walk needs three of each. Leaves (shared or not) go to `leaves` once.
     """
-    order: list[Node] = [root]
-    stack: list[Node] = [root]
-    push = stack.append
-    pop = stack.pop
-    found = order.append
-    root.grad = pending
+    order = [root]
+    stack = [root]
+    push, pop, found, found_leaf = stack.append, stack.pop, order.append, leaves.append
+    root._g = mark
     while stack:
         node = pop()
         a = node._a
-        if a is not None and a._op is not None:
-            if a.grad is pending:
+        if a is not None:
+            if a._op is None:
+                if a._g is not mark:
+                    a._g = mark
+                    found_leaf(a)
+            elif a._g is mark:
                 return None
-            a.grad = pending
-            push(a)
-            found(a)
+            else:
+                a._g = mark
+                push(a)
+                found(a)
         b = node._b
-        if b is not None and b._op is not None:
-            if b.grad is pending:
+        if b is not None:
+            if b._op is None:
+                if b._g is not mark:
+                    b._g = mark
+                    found_leaf(b)
+            elif b._g is mark:
                 return None
-            b.grad = pending
-            push(b)
-            found(b)
+            else:
+                b._g = mark
+                push(b)
+                found(b)
+        elif a is None:  # a wide node
+            for x, _ in wide_edges(node):
+                if x._op is None:
+                    if x._g is not mark:
+                        x._g = mark
+                        found_leaf(x)
+                elif x._g is mark:
+                    return None
+                else:
+                    x._g = mark
+                    push(x)
+                    found(x)
     order.reverse()
     return order
 
 
-def _interior_order(root: Node, pending: object) -> list[Node]:
-    """The op nodes `root` depends on, inputs before users, each one's `.grad` set to `pending`.
+def _walk(root: Node, mark: object, leaves: list[Node]) -> list[Node]:
+    """The op nodes behind `root`, inputs before the nodes that use them, root last; each
+    one's `_g` set to `mark`. Leaves go to `leaves`, once each, marked too.
 
-    The backward pass's own walk: `pending`, a fresh object per pass, marks a node as expanded
-    (no set to build) and as "no gradient yet" (the propagation starts from it). A node is
-    marked when it is expanded, not when pushed, so a node pushed again by a later user is
-    ordered before that user. Leaves are left alone: they keep accumulating.
+    A node is marked when it is expanded, not when pushed, so a node pushed again by a later
+    user is ordered before that user.
     """
     order: list[Node] = []
     stack: list[Any] = [root]
-    push = stack.append
-    pop = stack.pop
+    push, pop, found_leaf = stack.append, stack.pop, leaves.append
     while stack:
         node = pop()
         if node is _DONE:
             order.append(pop())
             continue
-        if node.grad is pending:  # pushed by two users: expanded already
+        if node._g is mark:  # pushed by two users: expanded already
             continue
-        node.grad = pending
+        node._g = mark
         push(node)
         push(_DONE)
         a = node._a
-        if a is not None and a._op is not None and a.grad is not pending:
-            push(a)
+        if a is not None and a._g is not mark:
+            if a._op is None:
+                a._g = mark
+                found_leaf(a)
+            else:
+                push(a)
         b = node._b
-        if b is not None and b._op is not None and b.grad is not pending:
-            push(b)
+        if b is not None:
+            if b._g is not mark:
+                if b._op is None:
+                    b._g = mark
+                    found_leaf(b)
+                else:
+                    push(b)
+        elif a is None:  # a wide node
+            for x, _ in wide_edges(node):
+                if x._g is not mark:
+                    if x._op is None:
+                        x._g = mark
+                        found_leaf(x)
+                    else:
+                        push(x)
     return order
 
 
-def _propagate(order: list[Node], pending: object) -> None:
-    """First-order backward on raw data, from the root's `.grad` (the last node in `order`).
+def _ordered(root: Node, leaves: list[Node]) -> tuple[list[Node], object]:
+    """(the op nodes behind root in order, the mark they carry): the tree walk where it
+    applies, else the general walk with a fresh mark."""
+    mark = object()
+    order = _tree_order(root, mark, leaves)
+    if order is None:  # some op node has two users
+        leaves.clear()
+        mark = object()
+        order = _walk(root, mark, leaves)
+    return order, mark
 
-    Each input's gradient is added to its `.grad`; `pending` and None count as zero.
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node `root` depends on, inputs before the nodes that use them; root is last."""
+    if not isinstance(root, Node):
+        raise TypeError(f"topological_order: expected a Value or Tensor, got "
+                        f"{type(root).__name__}")
+    if root._op is None:
+        return [root]
+    leaves: list[Node] = []
+    _begin()
+    try:
+        order = _walk(root, object(), leaves)
+        _clear(order, leaves)
+    finally:
+        _end()
+    return leaves + order
+
+
+# --- propagation -------------------------------------------------------------------------------
+
+
+def _propagate(order: list[Node], mark: object, store: bool) -> None:
+    """First-order backward on raw data, from the root's `_g` (the last node in `order`).
+
+    Each input's gradient is summed in its `_g` (which holds `mark` until the first one
+    arrives). With `store`, every op node's finished gradient is written to its `.grad`.
     """
     for node in reversed(order):
+        g = node._g
+        if store:
+            node.grad = g  # finished: every user of the node came before it
         op = node._op
-        if op is None:
-            continue
-        g = node.grad
         a = node._a
         if op.unary:
             try:
                 ga = op.da(g, node.data, a.data)
             except (ArithmeticError, ValueError):
                 ga = ieee(op.da, g, node.data, a.data)
-            prev = a.grad
-            a.grad = ga if prev is pending else (prev + ga if prev is not None
-                         else a._owned(ga, g))
+            prev = a._g
+            if prev is not mark:
+                a._g = prev + ga
+            elif ga is g and a._op is None:
+                a._g = _copy(ga)  # a leaf keeps no gradient another node holds too
+            else:
+                a._g = ga
             continue
         b = node._b
-        if a is None:
-            ad = node._k
-            bd = b.data
-        else:
-            ad = a.data
-            bd = node._k if b is None else b.data
+        if a is None and b is None:
+            _propagate_wide(node, g, mark)
+            continue
+        ad = node._k if a is None else a.data
+        bd = node._k if b is None else b.data
         if a is not None:
             try:
                 ga = op.da(g, node.data, ad, bd)
             except (ArithmeticError, ValueError):
                 ga = ieee(op.da, g, node.data, ad, bd)
-            prev = a.grad
-            a.grad = ga if prev is pending else (prev + ga if prev is not None
-                         else a._owned(ga, g))
+            prev = a._g
+            if prev is not mark:
+                a._g = prev + ga
+            elif ga is g and a._op is None:
+                a._g = _copy(ga)
+            else:
+                a._g = ga
         if b is not None:
             try:
                 gb = op.db(g, node.data, ad, bd)
             except (ArithmeticError, ValueError):
                 gb = ieee(op.db, g, node.data, ad, bd)
-            prev = b.grad
-            b.grad = gb if prev is pending else (prev + gb if prev is not None
-                         else b._owned(gb, g))
+            prev = b._g
+            if prev is not mark:
+                b._g = prev + gb
+            elif gb is g and b._op is None:
+                b._g = _copy(gb)
+            else:
+                b._g = gb
 
 
-def ieee(formula: Any, *args: Any) -> Any:
-    """A forward or derivative formula recomputed on numpy float64, where 1/0 is inf and
-    log(-1) is nan without a warning, for the floats on which Python raises instead."""
-    with np.errstate(all="ignore"):
-        out = formula(*(_float64(x) if isinstance(x, (float, int)) else x for x in args))
-    return float(out) if isinstance(out, np.floating) else out
+def _propagate_wide(node: Node, g: Any, mark: object) -> None:
+    """`_propagate` for a wide node: every argument in `_k`, nodes among them."""
+    op, args = node._op, node._k
+    raw = [x.data if isinstance(x, Node) else x for x in args]
+    edges = wide_edges(node)
+    if op.variadic:
+        grads = _formula(op.derivatives[0], g, node.data, raw)
+        pairs = [(x, grads[i]) for x, i in edges]
+    else:
+        pairs = [(x, _formula(op.derivatives[i], g, node.data, raw)) for x, i in edges]
+    for x, gx in pairs:
+        prev = x._g
+        if prev is not mark:
+            x._g = prev + gx
+        elif gx is g and x._op is None:
+            x._g = _copy(gx)
+        else:
+            x._g = gx
 
 
-def _float64(x: float) -> np.float64:
+def _copy(grad: Any) -> Any:
+    """A gradient passed through unchanged (by add, say) as a leaf's own copy."""
+    return grad.copy() if isinstance(grad, np.ndarray) else grad
+
+
+def _formula(formula: Any, g: Any, y: Any, raw: Sequence[Any]) -> Any:
     try:
-        return np.float64(x)
-    except OverflowError:  # an int beyond float range
-        return np.float64(np.inf if x > 0 else -np.inf)
+        return formula(g, y, *raw)
+    except (ArithmeticError, ValueError):
+        return ieee(formula, g, y, *raw)
 
 
-def arguments(node: Node) -> tuple[Any, ...]:
-    """The arguments `node`'s op was applied to, in order: input nodes and the raw constant."""
-    if node._op.unary:
-        return (node._a,)
-    a, b = node._a, node._b
-    return (node._k if a is None else a, node._k if b is None else b)
-
-
-def _propagate_graph(order: list[Node], pending: object) -> None:
+def _propagate_graph(order: list[Node], mark: object) -> None:
     """Backward whose formulas run on nodes, recording a graph: gradients are differentiable."""
     with enable_grad():
         for node in reversed(order):
+            g = node._g
             op = node._op
-            if op is None:
-                continue
             args = arguments(node)
-            formulas = (op.da,) if op.unary else (op.da, op.db)
-            for x, formula in zip(args, formulas):
-                if isinstance(x, Node):
-                    gx = formula(node.grad, node, *args)
-                    x.grad = gx if x.grad is pending else x.grad + gx
+            if op.variadic:
+                grads = op.derivatives[0](g, node, *args)
+                pairs = [(x, grads[i]) for x, i in wide_edges(node)]
+            else:
+                pairs = [(x, op.derivatives[i](g, node, *args)) for i, x in enumerate(args)
+                         if isinstance(x, Node) and op.derivatives[i] is not None]
+            for x, gx in pairs:
+                prev = x._g
+                x._g = gx if prev is mark else prev + gx
+
+
+def _flush(leaves: list[Node]) -> None:
+    """Add each leaf's gradient of this pass to its `.grad`, in the leaf's own kind and dtype."""
+    for leaf in leaves:
+        g = leaf._g
+        leaf._g = None
+        total = leaf.grad
+        if type(total) is float and type(g) is float:
+            leaf.grad = total + g
+        elif total is None:
+            leaf.grad = leaf._owned(g)
+        else:
+            leaf.grad = leaf._accumulated(total, g)
+
+
+def _clear(order: list[Node], leaves: list[Node]) -> None:
+    """Forget what a pass left in `_g`: outside a pass every `_g` is None."""
+    for node in order:
+        node._g = None
+    for node in leaves:
+        node._g = None
+
+
+def _begin() -> None:
+    """Take the pass lock; refuse a pass started from inside another in the same thread."""
+    global _running
+    _LOCK.acquire()
+    if _running:
+        _LOCK.release()
+        raise RuntimeError("backward() or grad() was called during another backward pass "
+                           "(from a hook or a derivative formula); run it after the pass")
+    _running = 1
+
+
+def _end() -> None:
+    global _running
+    _running = 0
+    _LOCK.release()
+
+
+# --- the public passes ---------------------------------------------------------------------------
 
 
 def backward(root: Node, grad: Any = None) -> None:
     """Backpropagate from `root`: every leaf's `.grad` += d(root)/d(leaf).
 
     Leaves accumulate over calls, as in PyTorch: a second call on the same graph adds the same
-    increments again. An intermediate node's `.grad` holds its gradient from the latest call.
+    increments again. An op node's `.grad` holds its gradient from the latest call.
     """
     if not isinstance(root, Node):
         raise TypeError(f"backward: expected a Value or Tensor, got {type(root).__name__}")
     seed = root._seed(grad)
-    if root._op is None:
-        root.grad = seed if root.grad is None else root.grad + seed
-        return
-    pending = object()
-    order = _tree_order(root, pending)
-    if order is None:  # some node has two users: the general walk, with a fresh marker
-        pending = object()
-        order = _interior_order(root, pending)
-    root.grad = seed
-    _propagate(order, pending)
+    leaves: list[Node] = []
+    order: list[Node] = []
+    _begin()
+    try:
+        if root._op is None:
+            leaves.append(root)
+        else:
+            order, mark = _ordered(root, leaves)
+        root._g = seed
+        if order:
+            _propagate(order, mark, True)
+        _flush(leaves)
+    except BaseException:
+        _clear(order, leaves)
+        raise
+    finally:
+        _end()
 
 
 def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False,
          grad_output: Any = None) -> tuple[Any, ...]:
     """d(output)/d(input) for each input, as a tuple; `.grad` fields are left untouched.
 
-    With `create_graph=True` the gradients are nodes in a graph of their own, so they can be
+    The gradients are the caller's own: new arrays in each input's dtype (floats for Values).
+    With `create_graph=True` they are nodes in a graph of their own, so they can be
     differentiated again (second and higher derivatives).
     """
     if isinstance(inputs, Node):
@@ -321,28 +360,35 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
             raise ValueError(f"grad: input {i} does not require grad, so no gradient flows to "
                              f"it; create it with requires_grad=True")
     seed = output._seed(grad_output)
-    order = topological_order(output)
-    saved = [node.grad for node in order]
-    pending = object()
-    for node in order:
-        node.grad = pending
+    leaves: list[Node] = []
+    order: list[Node] = []
+    _begin()
     try:
         with np.errstate(all="ignore"):  # IEEE values at poles (log'(0) = inf), no warnings
-            if create_graph:
-                output.grad = output._constant(seed)
-                _propagate_graph(order, pending)
+            if output._op is None:
+                leaves.append(output)
             else:
-                output.grad = seed
-                _propagate(order, pending)
-        in_graph = set(order)
-        result = []
-        for x in inputs:
-            if x in in_graph:
-                result.append(x.grad)
-            else:
-                zero = np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
-                result.append(x._constant(zero) if create_graph else zero)
+                order, mark = _ordered(output, leaves)
+            output._g = output._constant(seed) if create_graph else seed
+            if order and create_graph:
+                _propagate_graph(order, mark)
+            elif order:
+                _propagate(order, mark, False)
+        reached = {id(node) for node in order}
+        reached.update(id(node) for node in leaves)
+        return tuple(_result(x, id(x) in reached, create_graph) for x in inputs)
     finally:
-        for node, before in zip(order, saved):
-            node.grad = before
-    return tuple(result)
+        _clear(order, leaves)
+        _end()
+
+
+def _result(x: Node, reached: bool, create_graph: bool) -> Any:
+    """What `grad` returns for input x: its gradient of the pass as the caller's own, or zero."""
+    if create_graph:
+        if reached:
+            return x._g
+        return x._constant(np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0)
+    if isinstance(x.data, np.ndarray):
+        g = x._g if reached else 0.0
+        return np.array(np.broadcast_to(g, x.data.shape), dtype=x.data.dtype)
+    return float(x._g) if reached else 0.0

@@ -18,7 +18,8 @@ from typing import Any, Callable, ContextManager, Optional, Sequence
 
 import numpy as np
 
-from .engine import Node, enable_grad, grad, no_grad, raw_data
+from .engine import grad
+from .node import Node, enable_grad, no_grad, raw_data
 
 PER_ELEMENT_LIMIT = 64  # larger inputs are checked along random directions
 DIRECTIONS = 3

@@ -1,25 +1,21 @@
-"""Reductions over axes (sum, max, min, logsumexp) and the softmax pair.
+"""Reductions over axes (sum, max, min, logsumexp), the softmax pair, and mean, var, std.
 
-The parameter of a reduction is `(axis, keepdims)`: axis an int, a tuple of ints or None (all
-axes). softmax and log_softmax take the axis alone. A derivative first restores the reduced axes
-as size 1 (`_kept`), then broadcasts back over them. mean, var and std are composed from sum.
+A reduction takes `axis` (an int, a tuple of ints, or None for all axes) and `keepdims`;
+softmax and log_softmax take one axis. A derivative first restores the reduced axes as size 1
+(`_kept`), then broadcasts back over them. mean, var and std are composed from sum.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 
-from .ops import REALS, exp, register, sqrt
-from .shapes import expand, kept_shape, raw_data, reshape
-
-Axis = Optional[int | tuple[int, ...]]
-
-
-def axis_param(axis: Optional[int | Sequence[int]]) -> Axis:
-    """An axis argument as numpy takes it: None, an int, or a tuple of ints."""
-    return axis if axis is None or isinstance(axis, (int, np.integer)) else tuple(axis)
+from .arithmetic import exp, sqrt
+from .node import raw_data
+from .operands import Axis, axis_argument
+from .ops import register
+from .shapes import expand, kept_shape, reshape
 
 
 def _kept(x: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
@@ -28,8 +24,20 @@ def _kept(x: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
     return x if keepdims or axis is None else reshape(x, kept_shape(shape, axis))
 
 
-def _logsumexp(x: np.ndarray, param: tuple[Axis, bool]) -> np.ndarray:
-    axis, keepdims = param
+def _sum(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    return x.sum(axis=axis_argument("sum", axis, x.ndim), keepdims=keepdims)
+
+
+def _max(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    return x.max(axis=axis_argument("max", axis, x.ndim), keepdims=keepdims)
+
+
+def _min(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    return x.min(axis=axis_argument("min", axis, x.ndim), keepdims=keepdims)
+
+
+def _logsumexp(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    axis = axis_argument("logsumexp", axis, x.ndim)
     shift = x.max(axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift needed
     with np.errstate(divide="ignore"):  # a row of all -inf: log 0 = -inf, the right answer
@@ -38,53 +46,56 @@ def _logsumexp(x: np.ndarray, param: tuple[Axis, bool]) -> np.ndarray:
     return out if keepdims else out.squeeze(axis)
 
 
-def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    axis = axis_argument("softmax", axis, x.ndim)
     e = np.exp(x - x.max(axis=axis, keepdims=True))  # every exponent <= 0: no overflow
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
-def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    axis = axis_argument("log_softmax", axis, x.ndim)
     shifted = x - x.max(axis=axis, keepdims=True)  # a row of all -inf (or any inf) gives nan
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
 
-def _extremum_grad(g: Any, y: Any, a: Any, param: tuple[Axis, bool]) -> Any:
+def _extremum_grad(g: Any, y: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     """g to the arguments of the max (min); k tied extrema get g / k each, as torch.amax."""
-    axis, keepdims = param
-    data = raw_data(a)
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    data = raw_data(x)
     extremum = _kept(raw_data(y), data.shape, axis, keepdims)
     hit = (data == extremum) | (np.isnan(data) & np.isnan(extremum))  # a nan max is the nan
     share = np.divide(hit, hit.sum(axis=axis, keepdims=True), dtype=data.dtype)
     return _kept(g, data.shape, axis, keepdims) * share
 
 
-sum = register("sum", lambda x, p: x.sum(axis=p[0], keepdims=p[1]),
-               lambda g, y, a, p: expand(_kept(g, a.shape, *p), a.shape), None,
-               domain=(REALS, None), elementwise=False,
-               doc="sum(x, (axis, keepdims)) = the sum over axis; sum' broadcasts g back")
-max = register("max", lambda x, p: x.max(axis=p[0], keepdims=p[1]), _extremum_grad, None,
-               domain=(REALS, None), elementwise=False,
-               doc="max(x, (axis, keepdims)); ties share the gradient evenly")
-min = register("min", lambda x, p: x.min(axis=p[0], keepdims=p[1]), _extremum_grad, None,
-               domain=(REALS, None), elementwise=False,
-               doc="min(x, (axis, keepdims)); ties share the gradient evenly")
+REDUCTION = "x, axis=None, keepdims=False"
+
+sum = register("sum", _sum,
+               lambda g, y, x, axis, keepdims: expand(_kept(g, x.shape, axis, keepdims), x.shape),
+               signature=REDUCTION, elementwise=False,
+               doc="sum(x, axis=None, keepdims=False) = the sum over axis; sum' broadcasts g back")
+max = register("max", _max, _extremum_grad, signature=REDUCTION, elementwise=False,
+               doc="max(x, axis=None, keepdims=False); ties share the gradient evenly")
+min = register("min", _min, _extremum_grad, signature=REDUCTION, elementwise=False,
+               doc="min(x, axis=None, keepdims=False); ties share the gradient evenly")
 logsumexp = register(
     "logsumexp", _logsumexp,
-    lambda g, y, a, p: _kept(g, a.shape, *p) * exp(a - _kept(y, a.shape, *p)), None,
-    domain=(REALS, None), elementwise=False,
-    doc="logsumexp(x, (axis, keepdims)) = ln sum e^x, shifted by the max; ' = softmax")
+    lambda g, y, x, axis, keepdims: (_kept(g, x.shape, axis, keepdims)
+                                     * exp(x - _kept(y, x.shape, axis, keepdims))),
+    signature=REDUCTION, elementwise=False,
+    doc="logsumexp(x, axis=None, keepdims=False) = ln sum e^x, shifted by the max; ' = softmax")
 softmax = register(
     "softmax", _softmax,
-    lambda g, y, a, axis: y * (g - sum(g * y, (axis, True))), None,
-    domain=(REALS, None), elementwise=False,
-    doc="softmax(x, axis) = e^x / sum e^x; softmax' g = y (g - sum(g y))")
+    lambda g, y, x, axis: y * (g - sum(g * y, axis, True)),
+    signature="x, axis=-1", elementwise=False,
+    doc="softmax(x, axis=-1) = e^x / sum e^x; softmax' g = y (g - sum(g y))")
 log_softmax = register(
     "log_softmax", _log_softmax,
-    lambda g, y, a, axis: g - exp(y) * sum(g, (axis, True)), None,
-    domain=(REALS, None), elementwise=False,
-    doc="log_softmax(x, axis) = x - logsumexp(x); ' g = g - softmax(x) sum(g)")
+    lambda g, y, x, axis: g - exp(y) * sum(g, axis, True),
+    signature="x, axis=-1", elementwise=False,
+    doc="log_softmax(x, axis=-1) = x - logsumexp(x); ' g = g - softmax(x) sum(g)")
 
 
 # --- composed from sum ----------------------------------------------------------------------
@@ -98,7 +109,7 @@ def _count(x: Any, total: Any) -> int:
 
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     """mean(x) = sum(x) / n over axis."""
-    total = sum(x, (axis, keepdims))
+    total = sum(x, axis, keepdims)
     count = _count(x, total)
     return total * (1.0 / count if count else math.nan)
 
@@ -106,7 +117,7 @@ def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Any:
     """var(x) = sum((x - mean x)^2) / (n - ddof) over axis."""
     deviation = x - mean(x, axis, keepdims=True)
-    total = sum(deviation * deviation, (axis, keepdims))
+    total = sum(deviation * deviation, axis, keepdims)
     count = _count(x, total) - ddof
     return total * (1.0 / count if count > 0 else math.nan)
 

@@ -1,7 +1,8 @@
-"""Selecting elements: masked (the half of `where` that keeps one side), clip, and where.
+"""Selecting elements: where(cond, a, b) and clip(x, low, high).
 
-`where(cond, a, b)` is composed as masked(a, cond) + masked(b, not cond): the Op record has at
-most two inputs, and the condition is a parameter without a derivative.
+`where` is one op of three arguments; its condition passes no gradient, and may be a node (a
+mask computed by `step` or `sign`), so a traced graph recomputes it. clip's derivative builds
+its mask with `step` too, never with a comparison frozen into the graph.
 """
 from __future__ import annotations
 
@@ -9,46 +10,48 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .engine import Node
-from .ops import REALS, register
-from .shapes import broadcast_shape, expand, raw_data, sum_to
-
-Bounds = tuple[Optional[float], Optional[float]]
+from .arithmetic import step
+from .ops import register
+from .shapes import broadcast_shape, summed_to
 
 
-def _inside(x: Any, bounds: Bounds) -> np.ndarray:
-    """Where lo <= x <= hi (a missing bound always holds): where clip passes x through."""
-    data = raw_data(x)
-    low, high = bounds
-    keep = np.ones(np.shape(data), dtype=bool)
+def _condition(cond: Any) -> np.ndarray:
+    """A where-condition as a bool array; numbers count as true where non-zero."""
+    array = np.asarray(cond)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"where: cond must be a bool or numeric array, got "
+                        f"{type(cond).__name__} of dtype {array.dtype}")
+    return array if array.dtype == bool else array != 0
+
+
+def _where(cond: Any, a: Any, b: Any) -> np.ndarray:
+    cond = _condition(cond)
+    broadcast_shape("where", cond, a, b)
+    return np.where(cond, a, b)
+
+
+def _clip(x: np.ndarray, low: Optional[float], high: Optional[float]) -> np.ndarray:
+    if low is None and high is None:
+        return x.copy()
+    return np.clip(x, low, high)
+
+
+def _inside(x: Any, low: Optional[float], high: Optional[float]) -> Any:
+    """1 where low <= x <= high (a missing bound always holds), else 0: built from `step`."""
+    mask = 1.0
     if low is not None:
-        keep &= data >= low
+        mask = mask * (1.0 - step(low - x))
     if high is not None:
-        keep &= data <= high
-    return keep
+        mask = mask * (1.0 - step(x - high))
+    return mask
 
 
-masked = register("masked", lambda x, cond: np.where(cond, x, 0),
-                  lambda g, y, a, cond: sum_to(masked(g, cond), a.shape), None,
-                  domain=(REALS, None), elementwise=False,
-                  doc="masked(x, cond) = x where cond, else 0")
-clip = register("clip", lambda x, bounds: np.clip(x, bounds[0], bounds[1]),
-                lambda g, y, a, bounds: g * _inside(a, bounds), None,
-                domain=(REALS, None), elementwise=False,
-                doc="clip(x, (lo, hi)) = min(max(x, lo), hi); clip' = 1 where lo <= x <= hi")
-
-
-def where(cond: Any, a: Any, b: Any) -> Any:
-    """a where cond is true, else b, elementwise with broadcasting (cond has no gradient)."""
-    cond = np.asarray(raw_data(cond), dtype=bool)
-    ad, bd = raw_data(a), raw_data(b)
-    shape = broadcast_shape("where", cond, ad, bd)
-    dtype = np.result_type(ad, bd)
-    return masked(_widened(a, shape, dtype), cond) + masked(_widened(b, shape, dtype), ~cond)
-
-
-def _widened(x: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
-    """A node expanded to the full shape (its gradient then has it); a constant as an array."""
-    if isinstance(x, Node):
-        return x if x.data.shape == shape else expand(x, shape)
-    return np.asarray(x, dtype=dtype)
+where = register("where", _where, None,
+                 lambda g, y, cond, a, b: summed_to(where(cond, g, 0.0), a.shape),
+                 lambda g, y, cond, a, b: summed_to(where(cond, 0.0, g), b.shape),
+                 signature="cond, a, b", elementwise=False,
+                 doc="where(cond, a, b) = a where cond, else b (broadcast); no gradient to cond")
+clip = register("clip", _clip, lambda g, y, x, low, high: g * _inside(x, low, high),
+                signature="x, low, high", elementwise=False,
+                doc="clip(x, low, high) = min(max(x, low), high); clip' = 1 where "
+                    "low <= x <= high")

@@ -1,8 +1,8 @@
 """Shape ops on arrays: expand and sum_to, reshape, transpose, getitem and embed, concatenate.
 
-Each op takes its parameter (a shape, axes, an index) as a second input with no derivative, and
-each derivative is another shape op, so derivatives of every order exist:
-expand <-> sum_to, reshape <-> reshape, transpose <-> the inverse transpose, getitem <-> embed.
+Each op takes its settings (a shape, axes, an index) as parameters, and each derivative is
+another shape op, so derivatives of every order exist: expand <-> sum_to, reshape <-> reshape,
+transpose <-> the inverse transpose, getitem <-> embed, concatenate <-> getitem of each piece.
 `sum_to` is the one place where broadcasting is undone: the Tensor front-end makes every
 broadcast an explicit `expand`, whose derivative sums the gradient back to the input's shape.
 """
@@ -12,8 +12,9 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .engine import Node, is_grad_enabled, raw_data
-from .ops import REALS, register
+from .node import Node, raw_data
+from .operands import axis_argument, normalized_axes
+from .ops import register
 
 Shape = tuple[int, ...]
 
@@ -72,9 +73,8 @@ def _is_basic(index: Any) -> bool:
     return True
 
 
-def _embed(x: np.ndarray, spec: tuple[Shape, Any]) -> np.ndarray:
+def _embed(x: np.ndarray, shape: Shape, index: Any) -> np.ndarray:
     """Zeros of `shape` with x added at `index`; repeated indices accumulate (np.add.at)."""
-    shape, index = spec
     x = np.asarray(x)
     out = np.zeros(shape, dtype=x.dtype)
     if _is_basic(index):
@@ -91,27 +91,54 @@ def _inverse(axes: Optional[Sequence[int]], ndim: int) -> Optional[tuple[int, ..
     return tuple(int(i) for i in np.argsort([axis % ndim for axis in axes]))
 
 
-expand = register("expand", _broadcast_to, lambda g, y, a, shape: sum_to(g, a.shape), None,
-                  domain=(REALS, None), elementwise=False,
+expand = register("expand", _broadcast_to, lambda g, y, x, shape: sum_to(g, x.shape),
+                  signature="x, shape", elementwise=False,
                   doc="expand(x, shape) = x broadcast to shape; expand' sums back (sum_to)")
-sum_to = register("sum_to", _sum_to, lambda g, y, a, shape: expand(g, a.shape), None,
-                  domain=(REALS, None), elementwise=False,
+sum_to = register("sum_to", _sum_to, lambda g, y, x, shape: expand(g, x.shape),
+                  signature="x, shape", elementwise=False,
                   doc="sum_to(x, shape) = x summed down to the broadcastable shape `shape`")
 reshape = register("reshape", lambda x, shape: x.reshape(shape),
-                   lambda g, y, a, shape: reshape(g, a.shape), None,
-                   domain=(REALS, None), elementwise=False,
+                   lambda g, y, x, shape: reshape(g, x.shape),
+                   signature="x, shape", elementwise=False,
                    doc="reshape(x, shape): the same elements in a new shape")
-transpose = register("transpose", lambda x, axes: x.transpose(axes),
-                     lambda g, y, a, axes: transpose(g, _inverse(axes, a.ndim)), None,
-                     domain=(REALS, None), elementwise=False,
-                     doc="transpose(x, axes): permute axes (None reverses them)")
+transpose = register("transpose", lambda x, axes=None: x.transpose(axes),
+                     lambda g, y, x, axes: transpose(g, _inverse(axes, x.ndim)),
+                     signature="x, axes=None", elementwise=False,
+                     doc="transpose(x, axes=None): permute axes (None reverses them)")
 getitem = register("getitem", lambda x, index: x[index],
-                   lambda g, y, a, index: embed(g, (a.shape, index)), None,
-                   domain=(REALS, None), elementwise=False,
+                   lambda g, y, x, index: embed(g, x.shape, index),
+                   signature="x, index", elementwise=False,
                    doc="getitem(x, index) = x[index], numpy indexing")
-embed = register("embed", _embed, lambda g, y, a, spec: getitem(g, spec[1]), None,
-                 domain=(REALS, None), elementwise=False,
-                 doc="embed(x, (shape, index)): zeros(shape) with x added at index")
+embed = register("embed", _embed, lambda g, y, x, shape, index: getitem(g, index),
+                 signature="x, shape, index", elementwise=False,
+                 doc="embed(x, shape, index): zeros(shape) with x added at index")
+
+
+def _join(*args: Any) -> np.ndarray:
+    *xs, axis = args
+    return np.concatenate(xs, axis=axis)
+
+
+def _pieces(g: Any, y: Any, *args: Any) -> list[Any]:
+    """The gradient of each joined input: its own slice of g along the axis."""
+    *xs, axis = args
+    before = (slice(None),) * (axis % y.ndim)
+    out, start = [], 0
+    for x in xs:
+        stop = start + x.shape[axis]
+        out.append(getitem(g, before + (slice(start, stop),)))
+        start = stop
+    return out
+
+
+joined = register("concatenate", _join, _pieces, signature="*xs, axis=0", elementwise=False,
+                  doc="concatenate(*xs, axis=0): the inputs joined along an existing axis; "
+                      "each input's gradient is its slice of g")
+
+
+def summed_to(x: Any, shape: Shape) -> Any:
+    """x, or x summed down to `shape` where broadcasting stretched it (see sum_to)."""
+    return x if tuple(x.shape) == tuple(shape) else sum_to(x, tuple(shape))
 
 
 # --- shapes for the front-end ------------------------------------------------------------
@@ -121,7 +148,7 @@ def squeezed_shape(shape: Shape, axis: Optional[int | Sequence[int]]) -> Shape:
     """shape without the given size-1 axes (all size-1 axes when axis is None)."""
     if axis is None:
         return tuple(n for n in shape if n != 1)
-    axes = _axis_set(axis, len(shape))
+    axes = normalized_axes(axis_argument("squeeze", axis, len(shape)), len(shape))
     for a in axes:
         if shape[a] != 1:
             raise ValueError(f"squeeze: axis {a} of shape {shape} has size {shape[a]}, not 1")
@@ -130,65 +157,49 @@ def squeezed_shape(shape: Shape, axis: Optional[int | Sequence[int]]) -> Shape:
 
 def unsqueezed_shape(shape: Shape, axis: int) -> Shape:
     """shape with a new size-1 axis at position `axis` (negative counts from the end)."""
-    ndim = len(shape) + 1
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"unsqueeze: axis {axis} is out of range for {ndim} dimensions")
-    axis %= ndim
-    return shape[:axis] + (1,) + shape[axis:]
-
-
-def _axis_set(axis: int | Sequence[int], ndim: int) -> set[int]:
-    """The axes named by an int or a sequence of ints, as non-negative numbers."""
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise np.exceptions.AxisError(int(a), ndim)
-    return {int(a) % ndim for a in axes}
+    position = normalized_axes(axis_argument("unsqueeze", axis, len(shape) + 1),
+                               len(shape) + 1)[0]
+    return shape[:position] + (1,) + shape[position:]
 
 
 def kept_shape(shape: Shape, axis: Optional[int | Sequence[int]]) -> Shape:
     """The shape a reduction over `axis` with keepdims=True leaves: reduced axes become 1."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = _axis_set(axis, len(shape))
+    axes = normalized_axes(axis, len(shape))
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-# --- joining: composed from embed, so they work on arrays and on Tensors -------------------
+# --- joining ---------------------------------------------------------------------------------
 
 
 def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
-    """Join arrays or Tensors along an existing axis: the sum of each embedded in its slot."""
-    datas = [np.asarray(raw_data(x)) for x in xs]
-    try:
-        out = np.concatenate(datas, axis=axis)
-    except ValueError:
-        raise ValueError(f"concatenate: shapes {[d.shape for d in datas]} do not match "
-                         f"outside axis {axis}") from None
-    if not is_grad_enabled() or not any(getattr(x, "requires_grad", False) for x in xs):
-        nodes = [x for x in xs if isinstance(x, Node)]
-        return nodes[0]._constant(out) if nodes else out
-    axis %= out.ndim
-    # Join neighbours pairwise, level by level: each level moves every element once, so n
-    # pieces cost log2(n) passes over the data, not the n of embedding each in the whole.
-    pieces = [(x, data.shape) for x, data in zip(xs, datas)]
-    while len(pieces) > 1:
-        joined = []
-        for i in range(0, len(pieces) - 1, 2):
-            (a, a_shape), (b, b_shape) = pieces[i], pieces[i + 1]
-            cut = a_shape[axis]
-            shape = a_shape[:axis] + (cut + b_shape[axis],) + a_shape[axis + 1:]
-            before = (slice(None),) * axis
-            joined.append((embed(a, (shape, before + (slice(0, cut),)))
-                           + embed(b, (shape, before + (slice(cut, None),))), shape))
-        pieces = joined + pieces[len(pieces) - len(pieces) % 2:]
-    return pieces[0][0]
+    """Join arrays or Tensors along an existing axis (one `concatenate` op in the graph)."""
+    datas = _joinable("concatenate", xs)
+    ndim = datas[0].ndim
+    if ndim == 0:
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    axis = normalized_axes(axis_argument("concatenate", axis, ndim), ndim)[0]
+    shapes = [d.shape for d in datas]
+    if any(len(s) != ndim or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]
+           for s in shapes):
+        raise ValueError(f"concatenate: shapes {shapes} must match except along axis {axis}")
+    return joined(*xs, axis=axis)
 
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Any:
     """Join arrays or Tensors along a new axis."""
-    shapes = {np.shape(raw_data(x)) for x in xs}
+    datas = _joinable("stack", xs)
+    shapes = sorted({d.shape for d in datas})
     if len(shapes) != 1:
-        raise ValueError(f"stack: every input needs the same shape, got {sorted(shapes)}")
-    shape = unsqueezed_shape(shapes.pop(), axis)
+        raise ValueError(f"stack: every input needs the same shape, got {shapes}")
+    shape = unsqueezed_shape(shapes[0], axis)
     return concatenate([reshape(x, shape) for x in xs], axis=axis)
+
+
+def _joinable(where: str, xs: Any) -> list[np.ndarray]:
+    """The data of a non-empty sequence of arrays or Tensors, or the error naming what is wrong."""
+    if isinstance(xs, (np.ndarray, Node)) or not isinstance(xs, (list, tuple)):
+        raise TypeError(f"{where}: expected a list or tuple of arrays or Tensors, got "
+                        f"{type(xs).__name__}")
+    if not xs:
+        raise ValueError(f"{where}: needs at least one array to join, got an empty sequence")
+    return [np.asarray(raw_data(x)) for x in xs]

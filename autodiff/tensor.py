@@ -1,47 +1,58 @@
-"""Tensor: an ndarray and its graph edges. Every method is one call into the op registry.
+"""Tensor: an ndarray and its graph edges, as in PyTorch; the array recording hot path.
 
-The front-end's one job besides recording edges is to make broadcasting explicit: before an
-elementwise op, an input that needs a gradient and is smaller than the result is first `expand`ed,
-so `shapes.sum_to` (expand's derivative) is the only place where broadcasting is undone.
+The operators and elementwise ops are shared with Value (see methods.py). Besides recording
+edges, the front-end has one job: to make broadcasting explicit. Before an elementwise op, an
+input that needs a gradient and is smaller than the result is first `expand`ed, so
+`shapes.sum_to` (expand's derivative) is the only place where broadcasting is undone.
+
+Version counter: every in-place write the library makes (`sub_`, `copy_`, ..., which
+optimisers and `load_state_dict` use) stamps the tensor with a new count, and every op node is
+stamped with the count at its creation. A backward pass through a node made before one of its
+leaf inputs was written in place is refused: it would use the new numbers.
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from . import activations as act
-from . import engine, ops
+from . import node as modes
 from . import linalg, reductions, selection, shapes
-from .engine import Node, _MODE, backward
-from .ops import Op
+from .engine import backward, topological_order
+from .methods import OpMethods
+from .node import MODE, Node
+from .operands import axis_argument, float_array, parameter_node_error, tensor_operand
+from .ops import RESERVED, Op
+
+writes = 0  # in-place writes made so far (see the module doc)
 
 
-class Tensor(Node):
+class Tensor(OpMethods, Node):
     """An n-dimensional float array that records the operations applied to it, as in PyTorch.
 
     `data` is a float ndarray: float64 by default, float32 (any float dtype) kept as given;
     integer and bool data become float64. A float ndarray of the chosen dtype is used without a
     copy. Gradients are computed only for tensors with `requires_grad=True` (and results made
     from them); `grad` is None until a backward pass reaches the tensor, then an array of its
-    shape and dtype (of a 0-d tensor: a numpy scalar), accumulated over backward calls. A grad
-    may be a read-only broadcast view shared with other nodes: replace it, never write into it.
+    shape and dtype, accumulated over backward calls. A leaf's grad is its own writable array;
+    an op node's grad may be a read-only view shared with other nodes.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_a", "_b", "_k")
+    __slots__ = ("requires_grad", "_version")
     __array_ufunc__ = None  # numpy defers to the reflected operators: ndarray * Tensor -> Tensor
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Tensor(label=...): label must be a str, got "
+                            f"{type(label).__name__}")
         self.data = float_array(data, dtype)
         self.grad: Any = None
         self.requires_grad = bool(requires_grad)
         self.label = label
         self._op: Optional[Op] = None
-        self._a: Optional[Tensor] = None
-        self._b: Optional[Tensor] = None
-        self._k: Any = None
+        self._a = self._b = self._k = self._g = self._meta = None
+        self._version = 0
 
     # --- array attributes ------------------------------------------------------------------
 
@@ -103,6 +114,8 @@ class Tensor(Node):
         if not self.requires_grad:
             raise RuntimeError("backward: this Tensor does not require grad (no input had "
                                "requires_grad=True, or it was computed under no_grad())")
+        if self._version != writes and self._op is not None:
+            check_versions(self)
         with np.errstate(all="ignore"):  # IEEE values at poles (log'(0) = inf), as for Value
             backward(self, grad)
 
@@ -114,6 +127,11 @@ class Tensor(Node):
         """A new leaf sharing this tensor's data, without history or gradient."""
         return _leaf(self.data, self.label)
 
+    @property
+    def version(self) -> int:
+        """The in-place write count this tensor was last stamped with (see the module doc)."""
+        return self._version
+
     def _seed(self, grad: Any) -> np.ndarray:
         if grad is None:
             if self.data.size != 1:
@@ -121,41 +139,63 @@ class Tensor(Node):
                                    f"outputs; this Tensor has shape {self.data.shape}, so pass "
                                    f"backward(grad) with a gradient of that shape")
             return np.ones_like(self.data)
-        seed = float_array(grad.data if isinstance(grad, Tensor) else grad, self.data.dtype)
+        seed = float_array(grad.data if isinstance(grad, Tensor) else grad, self.data.dtype,
+                           "backward(grad)")
         if seed.shape != self.data.shape:
             raise ValueError(f"backward: grad has shape {seed.shape} but the Tensor has shape "
                              f"{self.data.shape}")
-        return seed
+        return seed.copy()  # the caller's array is theirs to change later
 
-    def _owned(self, grad: Any, upstream: Any) -> np.ndarray:
-        # A formula may pass the upstream gradient on (add), or a view or broadcast of it: a
-        # leaf keeps a writable array of its own dtype that no other node shares.
-        if (grad is upstream or type(grad) is not _ndarray or grad.base is not None
-                or grad.dtype != self.data.dtype):
-            return np.array(grad, dtype=self.data.dtype)
-        return grad
+    def _owned(self, grad: Any) -> np.ndarray:
+        # A view (a broadcast, a reshape) or another dtype becomes a writable array of its own.
+        if type(grad) is _ndarray and grad.base is None and grad.dtype == self.data.dtype:
+            return grad
+        return np.array(np.broadcast_to(grad, self.data.shape), dtype=self.data.dtype)
+
+    def _accumulated(self, total: Any, grad: Any) -> np.ndarray:
+        out = total + grad
+        if type(out) is not _ndarray or out.dtype != self.data.dtype:
+            out = np.asarray(out, dtype=self.data.dtype)
+        return out
 
     def _constant(self, raw: Any) -> "Tensor":
         return _leaf(np.asarray(raw))
 
-    def _apply_unary(self, op: Op) -> "Tensor":
-        return _unary(op, self)
+    @classmethod
+    def _record(cls, op: Op, args: tuple[Any, ...]) -> "Tensor":
+        if op.unary:
+            return _unary(op, args[0])
+        if op.slots:
+            return _binary(op, args[0], args[1])
+        return _wide(op, args)
 
-    @staticmethod
-    def _apply_binary(op: Op, a: Any, b: Any) -> "Tensor":
-        return _matmul(a, b) if op is linalg.matmul else _binary(op, a, b)
+    # --- in-place writes: no graph, a new version ----------------------------------------------
 
-    def apply(self, op: Op | str, other: Any = None) -> "Tensor":
-        """Apply a registered op (given by record or by name) to this tensor."""
-        record = ops.REGISTRY[op] if isinstance(op, str) else op
-        return _unary(record, self) if record.unary else self._apply_binary(record, self, other)
+    def copy_(self, values: Any) -> "Tensor":
+        """Overwrite the data with `values` (broadcast, cast to this dtype); no gradient."""
+        self.data[...] = values.data if isinstance(values, Tensor) else values
+        return self._bumped()
 
-    def __getattr__(self, name: str) -> Any:
-        # A user-registered op is reachable as a method too: Tensor([1.0]).mish().
-        op = ops.REGISTRY.get(name)
-        if op is None or name.startswith("_"):
-            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-        return lambda *params: op(self, *params)
+    def sub_(self, other: Any) -> "Tensor":
+        """data -= other, in place; no gradient."""
+        self.data -= other.data if isinstance(other, Tensor) else other
+        return self._bumped()
+
+    def add_(self, other: Any) -> "Tensor":
+        """data += other, in place; no gradient."""
+        self.data += other.data if isinstance(other, Tensor) else other
+        return self._bumped()
+
+    def mul_(self, other: Any) -> "Tensor":
+        """data *= other, in place; no gradient."""
+        self.data *= other.data if isinstance(other, Tensor) else other
+        return self._bumped()
+
+    def _bumped(self) -> "Tensor":
+        global writes
+        writes += 1
+        self._version = writes
+        return self
 
     # Comparisons compare data and return bool arrays (no gradient); `==` stays identity,
     # as for Value, so tensors can be dictionary keys and graph-walk set members.
@@ -171,170 +211,61 @@ class Tensor(Node):
     def __ge__(self, other: Any) -> np.ndarray:
         return np.asarray(self.data >= _compared(other))
 
-    # --- arithmetic ------------------------------------------------------------------------
-
-    def __add__(self, other: Any) -> "Tensor":
-        return _binary(ops.add, self, other)
-
-    def __radd__(self, other: Any) -> "Tensor":
-        return _binary(ops.add, other, self)
-
-    def __sub__(self, other: Any) -> "Tensor":
-        return _binary(ops.sub, self, other)
-
-    def __rsub__(self, other: Any) -> "Tensor":
-        return _binary(ops.sub, other, self)
-
-    def __mul__(self, other: Any) -> "Tensor":
-        return _binary(ops.mul, self, other)
-
-    def __rmul__(self, other: Any) -> "Tensor":
-        return _binary(ops.mul, other, self)
-
-    def __truediv__(self, other: Any) -> "Tensor":
-        return _binary(ops.div, self, other)
-
-    def __rtruediv__(self, other: Any) -> "Tensor":
-        return _binary(ops.div, other, self)
-
-    def __pow__(self, other: Any) -> "Tensor":
-        return _binary(ops.power, self, other)
-
-    def __rpow__(self, other: Any) -> "Tensor":
-        return _binary(ops.power, other, self)
-
-    def __neg__(self) -> "Tensor":
-        return _unary(ops.neg, self)
-
-    def __pos__(self) -> "Tensor":
-        return self
+    # --- products and selection --------------------------------------------------------------
 
     def matmul(self, other: Any) -> "Tensor":
         """self @ other with numpy's rules (1-D operands, broadcast batch axes)"""
-        return _matmul(self, other)
+        return _binary(linalg.matmul, self, other)
 
     __matmul__ = matmul
 
     def __rmatmul__(self, other: Any) -> "Tensor":
-        return _matmul(other, self)
+        return _binary(linalg.matmul, other, self)
 
-    # --- elementary functions and activations -----------------------------------------------
-
-    def exp(self) -> "Tensor":
-        """e^x"""
-        return _unary(ops.exp, self)
-
-    def log(self) -> "Tensor":
-        """ln x"""
-        return _unary(ops.log, self)
-
-    def sqrt(self) -> "Tensor":
-        """x^(1/2)"""
-        return _unary(ops.sqrt, self)
-
-    def abs(self) -> "Tensor":
-        """|x|"""
-        return _unary(ops.abs, self)
-
-    __abs__ = abs
-
-    def sign(self) -> "Tensor":
-        """-1, 0 or 1 (no gradient away from 0)"""
-        return _unary(ops.sign, self)
-
-    def sin(self) -> "Tensor":
-        """sin x"""
-        return _unary(ops.sin, self)
-
-    def cos(self) -> "Tensor":
-        """cos x"""
-        return _unary(ops.cos, self)
-
-    def sigmoid(self) -> "Tensor":
-        """1 / (1 + e^-x)"""
-        return _unary(act.sigmoid, self)
-
-    logistic = sigmoid
-
-    def tanh(self) -> "Tensor":
-        """(e^x - e^-x) / (e^x + e^-x)"""
-        return _unary(act.tanh, self)
-
-    def relu(self) -> "Tensor":
-        """max(0, x)"""
-        return _unary(act.relu, self)
-
-    def leaky_relu(self, slope: Any = 0.01) -> "Tensor":
-        """x if x > 0 else slope * x"""
-        return _binary(act.leaky_relu, self, slope)
-
-    def elu(self, alpha: float = 1.0) -> "Tensor":
-        """x if x > 0 else alpha (e^x - 1)"""
-        return _binary(act.elu, self, alpha)
-
-    def softplus(self) -> "Tensor":
-        """ln(1 + e^x)"""
-        return _unary(act.softplus, self)
-
-    def log_sigmoid(self) -> "Tensor":
-        """ln sigmoid(x) = -softplus(-x)"""
-        return _unary(act.log_sigmoid, self)
-
-    def bent_identity(self) -> "Tensor":
-        """(sqrt(x^2 + 1) - 1) / 2 + x"""
-        return _unary(act.bent_identity, self)
-
-    def silu(self) -> "Tensor":
-        """x * sigmoid(x), also called swish"""
-        return _unary(act.silu, self)
-
-    swish = silu
-
-    def gelu(self) -> "Tensor":
-        """0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh approximation"""
-        return _unary(act.gelu, self)
-
-    def clip(self, low: Optional[float] = None, high: Optional[float] = None) -> "Tensor":
-        """min(max(x, low), high); the gradient passes where low <= x <= high"""
-        return _binary(selection.clip, self, (low, high))
+    def clip(self, low: Optional[float], high: Optional[float]) -> "Tensor":
+        """min(max(x, low), high) (None: no bound); the gradient passes where low <= x <= high"""
+        return _wide(selection.clip, (self, low, high))
 
     # --- reductions and the softmax pair -----------------------------------------------------
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """sum over axis (an int, a tuple of ints, or None for all)"""
-        return _binary(reductions.sum, self, (reductions.axis_param(axis), keepdims))
+        return _wide(reductions.sum, (self, self._axis("sum", axis), keepdims))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """sum / n over axis"""
-        return reductions.mean(self, reductions.axis_param(axis), keepdims)
+        return reductions.mean(self, self._axis("mean", axis), keepdims)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
         """sum((x - mean)^2) / (n - ddof) over axis"""
-        return reductions.var(self, reductions.axis_param(axis), keepdims, ddof)
+        return reductions.var(self, self._axis("var", axis), keepdims, ddof)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
         """sqrt(var) over axis"""
-        return reductions.std(self, reductions.axis_param(axis), keepdims, ddof)
+        return reductions.std(self, self._axis("std", axis), keepdims, ddof)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """maximum over axis; tied maxima share the gradient evenly"""
-        return _binary(reductions.max, self, (reductions.axis_param(axis), keepdims))
+        return _wide(reductions.max, (self, self._axis("max", axis), keepdims))
 
     def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """minimum over axis; tied minima share the gradient evenly"""
-        return _binary(reductions.min, self, (reductions.axis_param(axis), keepdims))
+        return _wide(reductions.min, (self, self._axis("min", axis), keepdims))
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """ln sum e^x over axis, computed stably"""
-        return _binary(reductions.logsumexp, self, (reductions.axis_param(axis), keepdims))
+        return _wide(reductions.logsumexp, (self, self._axis("logsumexp", axis), keepdims))
 
     def softmax(self, axis: int = -1) -> "Tensor":
         """e^x / sum e^x along axis, computed stably"""
-        return _binary(reductions.softmax, self, axis)
+        return _binary(reductions.softmax, self, self._axis("softmax", axis))
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
         """x - logsumexp(x) along axis"""
-        return _binary(reductions.log_softmax, self, axis)
+        return _binary(reductions.log_softmax, self, self._axis("log_softmax", axis))
+
+    def _axis(self, where: str, axis: Any) -> Any:
+        return axis_argument(where, axis, self.data.ndim)
 
     # --- shapes ------------------------------------------------------------------------------
 
@@ -383,37 +314,14 @@ class Tensor(Node):
 # --- construction ----------------------------------------------------------------------------
 
 
-def float_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """data as a float ndarray (float64 unless data or dtype is another float type)."""
-    if isinstance(data, Tensor):
-        raise TypeError("Tensor(data): data is already a Tensor; use .detach() for a new leaf")
-    if isinstance(data, Node):
-        raise TypeError(f"Tensor(data): data is a {type(data).__name__}; Value and Tensor "
-                        f"do not mix")
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Tensor(dtype=...): expected a float dtype, got {dtype}")
-    try:
-        array = np.asarray(data)
-    except ValueError as error:
-        raise ValueError(f"Tensor(data): cannot make an array of {type(data).__name__} "
-                         f"(ragged nested lists?): {error}") from None
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"Tensor(data): expected real numbers, got {type(data).__name__} "
-                        f"of dtype {array.dtype}")
-    if dtype is None:
-        dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
-    return array if array.dtype == dtype else array.astype(dtype)
-
-
 def _leaf(data: np.ndarray, label: str = "") -> Tensor:
     out = _new(Tensor)
     out.data = data
     out.grad = None
     out.requires_grad = False
     out.label = label
-    out._op = out._a = out._b = out._k = None
+    out._op = out._a = out._b = out._k = out._g = out._meta = None
+    out._version = writes
     return out
 
 
@@ -433,6 +341,21 @@ def _index(index: Any) -> Any:
     return index
 
 
+def check_versions(root: Tensor) -> None:
+    """Refuse a backward pass through a node made before one of its leaf inputs was written in
+    place (the pass would use the new numbers); a RuntimeError names the leaf and the op."""
+    for node in topological_order(root):
+        if node._op is None:
+            continue
+        for x in node.parents:
+            if x._op is None and x._version > node._version:
+                name = f" {x.label!r}" if x.label else ""
+                raise RuntimeError(
+                    f"backward: the tensor{name} of shape {x.shape} used by {node._op.name} was "
+                    f"changed in place (by an optimizer step, load_state_dict or an in-place "
+                    f"method) after the forward pass; run the forward pass again first")
+
+
 # --- the hot path ------------------------------------------------------------------------------
 
 
@@ -443,8 +366,9 @@ def _unary(op: Op, a: Tensor) -> Tensor:
     out.data = data if type(data) is _ndarray else np.asarray(data)  # numpy gives 0-d scalars
     out.grad = None
     out.label = ""
-    out._b = out._k = None
-    if a.requires_grad and (not engine.paused_threads or _MODE.enabled):
+    out._b = out._k = out._g = out._meta = None
+    out._version = writes
+    if a.requires_grad and (not modes.unusual_threads or MODE.enabled):
         out.requires_grad = True
         out._op = op
         out._a = a
@@ -456,33 +380,32 @@ def _unary(op: Op, a: Tensor) -> Tensor:
 
 def _binary(op: Op, a: Any, b: Any) -> Tensor:
     """Every binary Tensor op. An input without requires_grad is kept as raw data in `_k` (None
-    in its input slot, see engine.py), and an elementwise op first expands a smaller input that
+    in its input slot, see node.py), and an elementwise op first expands a smaller input that
     needs a gradient (see the module doc)."""
+    recording = not modes.unusual_threads or MODE.enabled
     if type(a) is Tensor or isinstance(a, Tensor):
         ad = a.data
-        if not a.requires_grad or engine.paused_threads and not _MODE.enabled:
+        if not (a.requires_grad and recording):
             a = None
     else:
-        ad = _operand(op, a)
+        ad = tensor_operand(op.name, a)
         a = None
     if type(b) is float:
         bd = b
         b = None
+    elif op.param_b:
+        if isinstance(b, Node):
+            raise parameter_node_error(op.name, op.params[1], b)
+        bd = b  # a parameter (an axis, a shape, an index, elu's alpha), passed as given
+        b = None
     elif isinstance(b, Tensor):
         bd = b.data
-        if not b.requires_grad or engine.paused_threads and not _MODE.enabled:
+        if not (b.requires_grad and recording):
             b = None
-        elif op.db is None:
-            raise TypeError(f"{op.name}: the second argument is a parameter without a "
-                            f"derivative; pass a number or an array, not a Tensor that "
-                            f"requires grad")
-    elif op.db is None and not op.elementwise:
-        bd = b  # a parameter (an axis, a shape, an index), passed as given
-        b = None
     else:
-        bd = _operand(op, b)
+        bd = tensor_operand(op.name, b)
         b = None
-    if type(bd) is _ndarray and type(ad) is _ndarray and ad.shape != bd.shape and op.elementwise:
+    if op.elementwise and type(bd) is _ndarray and type(ad) is _ndarray and ad.shape != bd.shape:
         shape = shapes.broadcast_shape(op.name, ad, bd)
         if a is not None and ad.shape != shape:
             a = _binary(shapes.expand, a, shape)
@@ -493,6 +416,8 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
     out.data = data if type(data) is _ndarray else np.asarray(data)
     out.grad = None
     out.label = ""
+    out._g = out._meta = None
+    out._version = writes
     if a is not None or b is not None:
         out.requires_grad = True
         out._op = op
@@ -505,58 +430,61 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
     return out
 
 
-def _operand(op: Op, x: Any) -> Any:
-    """A constant operand as stored: a Python number or a numeric ndarray."""
-    if type(x) is float:
-        return x
-    if type(x) is int:
-        return ops.number(x, op.name)  # an int beyond float range becomes +-inf
-    if isinstance(x, np.ndarray):
-        if x.dtype.kind not in "fiub":
-            raise TypeError(f"{op.name}: array operand of dtype {x.dtype} is not numeric")
-        return x if type(x) is np.ndarray else np.asarray(x)
-    if isinstance(x, (numbers.Real, np.bool_)):
-        return float(x)  # a numpy scalar as a Python float: float32 tensors stay float32
-    if isinstance(x, Node):
-        raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(x).__name__}; "
-                        f"Value and Tensor do not mix")
-    raise TypeError(f"unsupported operand for {op.name}: Tensor and {type(x).__name__}")
+def _wide(op: Op, args: Sequence[Any]) -> Tensor:
+    """An op of three or more arguments (or given a node where no gradient flows): the
+    arguments are kept whole in `_k`, nodes among them (see node.py)."""
+    recording = not modes.unusual_threads or MODE.enabled
+    count = len(args) - op.nparams
+    stored: list[Any] = []
+    raw: list[Any] = []
+    nodes = False
+    for i, x in enumerate(args):
+        if i >= count:
+            if isinstance(x, Node):
+                raise parameter_node_error(op.name, op.params[i - count + op.ninputs], x)
+            stored.append(x)
+            raw.append(x)
+        elif isinstance(x, Tensor):
+            raw.append(x.data)
+            keep = x.requires_grad and recording
+            stored.append(x if keep else x.data)
+            nodes = nodes or keep
+        else:
+            data = tensor_operand(op.name, x)
+            stored.append(data)
+            raw.append(data)
+    if nodes and op.elementwise:
+        _expand_inputs(op, stored, raw, count)
+    data = op.array(*raw)
+    out = _new(Tensor)
+    out.data = data if type(data) is _ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out._a = out._b = out._g = out._meta = None
+    out._version = writes
+    out.requires_grad = nodes
+    out._op = op if nodes else None
+    out._k = tuple(stored) if nodes else None
+    return out
+
+
+def _expand_inputs(op: Op, stored: list[Any], raw: list[Any], count: int) -> None:
+    """Expand every input node of an elementwise wide op to the broadcast shape (in place)."""
+    shape = shapes.broadcast_shape(op.name, *raw[:count])
+    for i in range(count):
+        x = stored[i]
+        if isinstance(x, Tensor) and x.data.shape != shape:
+            stored[i] = _binary(shapes.expand, x, shape)
 
 
 def _compared(x: Any) -> Any:
     if isinstance(x, Tensor):
         return x.data
-    return _operand(ops.sub, x)
-
-
-def _matmul(a: Any, b: Any) -> Tensor:
-    """a @ b with numpy's rules: a 1-D operand becomes a matrix (and the result loses that
-    axis again); batch axes broadcast, explicitly (expand) for an operand that needs a grad."""
-    ad = a.data if isinstance(a, Tensor) else _operand(linalg.matmul, a)
-    bd = b.data if isinstance(b, Tensor) else _operand(linalg.matmul, b)
-    sa = ad.shape if type(ad) is _ndarray else ()
-    sb = bd.shape if type(bd) is _ndarray else ()
-    if len(sa) == 2 == len(sb) and sa[1] == sb[0]:
-        return _binary(linalg.matmul, a, b)
-    try:
-        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
-    except ValueError:
-        batch = None
-    if batch is None or not sa or not sb or sa[-1] != sb[-2 if len(sb) > 1 else 0]:
-        raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned (numpy matmul rules)")
-    a2 = _batched(a if len(sa) > 1 else shapes.reshape(a, (1,) + sa), batch)
-    b2 = _batched(b if len(sb) > 1 else shapes.reshape(b, sb + (1,)), batch)
-    out = _binary(linalg.matmul, a2, b2)
-    shape = batch + sa[-2:-1] + sb[-1:] if len(sb) > 1 else batch + sa[-2:-1]
-    return out if out.data.shape == shape else _binary(shapes.reshape, out, shape)
-
-
-def _batched(x: Any, batch: tuple[int, ...]) -> Any:
-    """x with its batch axes expanded to `batch` if it is a tensor needing a gradient."""
-    if isinstance(x, Tensor) and x.requires_grad and x.data.shape[:-2] != batch:
-        return _binary(shapes.expand, x, batch + x.data.shape[-2:])
-    return x
+    return tensor_operand("comparison", x)
 
 
 _new = object.__new__
+Tensor._unary = staticmethod(_unary)  # type: ignore[assignment]
+Tensor._binary = staticmethod(_binary)  # type: ignore[assignment]
 _ndarray = np.ndarray
+RESERVED.update(name for name in dir(Tensor) if not name.startswith("_"))

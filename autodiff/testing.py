@@ -16,13 +16,13 @@ import numpy as np
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from .engine import Node
+from .node import Node
 from .gradcheck import gradcheck, gradgradcheck
-from .ops import REALS, REGISTRY, Domain, Op
+from .ops import MISSING, REALS, REGISTRY, Domain, Op, lookup
 from .value import Value
 
 PROFILE = "autodiff"
-PARAMETER = Domain(low=0.0)  # where a parameter without a derivative (elu's alpha) is drawn
+PARAMETER = Domain(low=0.0)  # where an input without a derivative and without a domain is drawn
 _GRAPH_OPS = ("add", "sub", "mul", "tanh", "sigmoid", "sin")
 
 
@@ -62,10 +62,26 @@ def values_in(domain: Optional[Domain], bound: float = 5.0,
 
 
 def op_inputs(op: Op | str, bound: float = 5.0,
-              margin: float = 1e-2) -> st.SearchStrategy[tuple[float, ...]]:
-    """A tuple of floats, one per input of `op`, each drawn from that input's declared domain."""
+              margin: float = 1e-2) -> st.SearchStrategy[tuple[Any, ...]]:
+    """A tuple of floats, one per argument of `op`: each drawn from the argument's declared
+    domain; a parameter declared without one takes its default."""
     record = _op(op)
-    return st.tuples(*(floats_in(d, bound, margin) for d in record.domain))
+    return st.tuples(*(_argument(record, i, lambda d: floats_in(d, bound, margin))
+                       for i in range(len(record.params))))
+
+
+def _argument(record: Op, i: int, draw_from: Callable[[Optional[Domain]], Any]) -> Any:
+    """The strategy for argument i of an op: its domain's, or its default as a constant."""
+    domain = record.domain[i]
+    if domain is not None or record.derivatives[i] is not None:
+        return draw_from(domain)
+    if i < record.ninputs:  # an input without a derivative: drawn like a parameter
+        return draw_from(None)
+    default = record.defaults[i]
+    if default is MISSING:
+        raise ValueError(f"{record.name}: parameter {record.params[i]!r} has neither a default "
+                         f"nor a domain to draw it from; declare one at registration")
+    return st.just(default)
 
 
 @st.composite
@@ -77,7 +93,7 @@ def graphs(draw: Callable[..., Any], max_leaves: int = 3,
     nodes = list(leaves)
     for _ in range(draw(st.integers(1, max_ops))):
         op = REGISTRY[draw(st.sampled_from(_GRAPH_OPS))]
-        nodes.append(op(*(draw(st.sampled_from(nodes)) for _ in range(op.arity))))
+        nodes.append(op(*(draw(st.sampled_from(nodes)) for _ in op.params)))
     return leaves, nodes[-1]
 
 
@@ -97,17 +113,18 @@ def check_grads(f: Callable[..., Any], *inputs: Any, order: int = 2, eps: float 
 
 def check_op(op: Op | str, *xs: float, order: int = 2) -> None:
     """Assert op's float and array forwards agree at xs and its derivatives up to `order` match
-    central differences (inputs whose domain is None are passed as constant parameters)."""
+    central differences (arguments without a derivative are passed as constants)."""
     record = _op(op)
-    if len(xs) != record.arity:
-        raise TypeError(f"check_op: {record.name} takes {record.arity} inputs, got {len(xs)}")
+    if record.variadic or len(xs) != len(record.params):
+        raise TypeError(f"check_op: {record.name}{record.__signature__} takes "
+                        f"{len(record.params)} arguments, got {len(xs)}")
     call = f"{record.name}({', '.join(map(repr, xs))})"
     on_floats = record(*xs)
     on_arrays = float(record.array(*(np.float64(x) for x in xs)))
     if not math.isclose(on_floats, on_arrays, rel_tol=1e-9, abs_tol=1e-12):
         raise AssertionError(f"{call}: the float forward gives {on_floats!r}, "
                              f"the array forward {on_arrays!r}")
-    differentiable = [d is not None for d in record.domain]
+    differentiable = [d is not None for d in record.derivatives]
     nodes = [Value(x, label=call) for i, x in enumerate(xs) if differentiable[i]]
 
     def f(*values: Value) -> Value:
@@ -118,11 +135,7 @@ def check_op(op: Op | str, *xs: float, order: int = 2) -> None:
 
 
 def _op(op: Op | str) -> Op:
-    if isinstance(op, Op):
-        return op
-    if op not in REGISTRY:
-        raise KeyError(f"no op named {op!r} is registered")
-    return REGISTRY[op]
+    return op if isinstance(op, Op) else lookup(op)
 
 
 def _node(x: Any) -> Node:
@@ -162,9 +175,11 @@ def op_arrays(draw: Callable[..., Any], op: Op | str, dtype: Any = np.float64,
               max_dims: int = 2, max_side: int = 3, bound: float = 3.0,
               margin: float = 1e-2) -> tuple[Any, ...]:
     """One input per input of an elementwise op: arrays of mutually broadcastable shapes drawn
-    from each input's domain; a parameter input (domain None) is drawn as a float."""
+    from each input's domain; an argument without a derivative is drawn as a float (or takes
+    its default)."""
     record = _op(op)
-    shapes = draw(broadcastable_shapes(record.arity, max_dims, max_side))
-    return tuple(draw(floats_in(None, bound, margin)) if domain is None
-                 else draw(arrays_in(domain, shape, dtype, bound, margin))
-                 for domain, shape in zip(record.domain, shapes))
+    shapes = draw(broadcastable_shapes(len(record.params), max_dims, max_side))
+    return tuple(draw(arrays_in(record.domain[i], shape, dtype, bound, margin))
+                 if record.derivatives[i] is not None
+                 else draw(_argument(record, i, lambda d: floats_in(d, bound, margin)))
+                 for i, shape in enumerate(shapes))

@@ -1,34 +1,45 @@
-"""Value: a float and its graph edges. Every method is one call into the op registry."""
+"""Value: a float and its graph edges, as in micrograd; the scalar recording hot path.
+
+The methods (operators, elementwise ops) are shared with Tensor (see methods.py); this file
+holds what is Value's own: construction, the float forward, and the recording of an edge.
+"""
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from . import activations as act
-from . import engine, ops
-from .engine import Node, _MODE, backward
-from .ops import Op, number, scalar_forward
+from . import node as modes
+from .engine import backward
+from .methods import OpMethods
+from .node import MODE, Node
+from .numerics import ieee, number
+from .operands import mixing_error, parameter_node_error, value_operand
+from .ops import RESERVED, Op
 
 
-class Value(Node):
+class Value(OpMethods, Node):
     """A scalar that records the operations applied to it, as in micrograd.
 
     `data` is a float (ints, bools and numpy scalars are converted), `grad` is d(root)/d(self)
-    after `root.backward()`, accumulated over calls.
+    after `root.backward()`, accumulated over calls. `==` is identity, as in micrograd, so
+    values can be dictionary keys; `<`, `>` and the rest compare data and return a bool.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_k")
+    __slots__ = ()
     __array_ufunc__ = None  # ndarray (op) Value defers to Value's reflected operator
 
     def __init__(self, data: Any, label: str = "") -> None:
-        if isinstance(data, Value):
-            raise TypeError("Value(data): data is already a Value; use .detach() for a copy")
+        if isinstance(data, Node):
+            raise TypeError(f"Value(data): data is already a {type(data).__name__}; use "
+                            f".detach() for a copy" if isinstance(data, Value) else
+                            f"Value(data): data is a {type(data).__name__}; use .item() for "
+                            f"its number")
+        if not isinstance(label, str):
+            raise TypeError(f"Value(label=...): label must be a str, got {type(label).__name__}")
         self.data = float(number(data, "Value"))
-        self.grad = 0.0
+        self.grad: Any = 0.0
         self.label = label
         self._op: Optional[Op] = None
-        self._a: Optional[Value] = None
-        self._b: Optional[Value] = None
-        self._k: Any = None
+        self._a = self._b = self._k = self._g = self._meta = None
 
     # --- graph -----------------------------------------------------------------------------
 
@@ -42,43 +53,36 @@ class Value(Node):
         """A new leaf with the same data and no history."""
         return Value(self.data, self.label)
 
+    def item(self) -> float:
+        """The data as a Python float."""
+        return self.data
+
     def _seed(self, grad: Any) -> float:
         return 1.0 if grad is None else float(number(grad, "backward(grad)"))
 
     def _constant(self, raw: Any) -> "Value":
         return Value(raw)
 
-    def _apply_unary(self, op: Op) -> "Value":
-        return _unary(op, self)
+    def _owned(self, grad: Any) -> float:
+        return float(grad)
 
-    @staticmethod
-    def _apply_binary(op: Op, a: Any, b: Any) -> "Value":
-        return _binary(op, a, b)
+    def _accumulated(self, total: Any, grad: Any) -> float:
+        return float(total + grad)
 
-    def apply(self, op: Op | str, other: Any = None) -> "Value":
-        """Apply a registered op (given by record or by name) to this value."""
-        record = ops.REGISTRY[op] if isinstance(op, str) else op
-        return record(self) if record.unary else record(self, other)  # checks parameters
-
-    def __getattr__(self, name: str) -> Any:
-        # Op outputs leave `label` (and a unary op's `_k`) unset, one store less on the hot
-        # path; unset, they read as their defaults.
-        if name == "label":
-            return ""
-        if name == "_k":
-            return None
-        # A user-registered op is reachable as a method too: Value(1.0).mish().
-        op = ops.REGISTRY.get(name)
-        if op is None or name.startswith("_"):
-            raise AttributeError(f"'Value' object has no attribute {name!r}")
+    @classmethod
+    def _record(cls, op: Op, args: tuple[Any, ...]) -> "Value":
         if not op.elementwise:
-            raise AttributeError(f"'Value' object has no attribute {name!r}: {name} is an "
-                                 f"array op; use a Tensor")
-        return lambda *params: op(self, *params)
+            raise TypeError(f"{op.name} is an array op; Value supports elementwise ops only "
+                            f"(use a Tensor)")
+        if op.unary:
+            return _unary(op, args[0])
+        if op.slots:
+            return _binary(op, args[0], args[1])
+        return _wide(op, args)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
         return self.data
@@ -96,162 +100,62 @@ class Value(Node):
     def __ge__(self, other: Any) -> bool:
         return self.data >= _data(other)
 
-    # --- arithmetic --------------------------------------------------------------------------
-
-    def __add__(self, other: Any) -> "Value":
-        return _binary(ops.add, self, other)
-
-    def __radd__(self, other: Any) -> "Value":
-        return _binary(ops.add, other, self)
-
-    def __sub__(self, other: Any) -> "Value":
-        return _binary(ops.sub, self, other)
-
-    def __rsub__(self, other: Any) -> "Value":
-        return _binary(ops.sub, other, self)
-
-    def __mul__(self, other: Any) -> "Value":
-        return _binary(ops.mul, self, other)
-
-    def __rmul__(self, other: Any) -> "Value":
-        return _binary(ops.mul, other, self)
-
-    def __truediv__(self, other: Any) -> "Value":
-        return _binary(ops.div, self, other)
-
-    def __rtruediv__(self, other: Any) -> "Value":
-        return _binary(ops.div, other, self)
-
-    def __pow__(self, other: Any) -> "Value":
-        return _binary(ops.power, self, other)
-
-    def __rpow__(self, other: Any) -> "Value":
-        return _binary(ops.power, other, self)
-
-    def __neg__(self) -> "Value":
-        return _unary(ops.neg, self)
-
-    def __pos__(self) -> "Value":
-        return self
-
-    # --- elementary functions and activations -----------------------------------------------
-
-    def exp(self) -> "Value":
-        """e^x"""
-        return _unary(ops.exp, self)
-
-    def log(self) -> "Value":
-        """ln x"""
-        return _unary(ops.log, self)
-
-    def sqrt(self) -> "Value":
-        """x^(1/2)"""
-        return _unary(ops.sqrt, self)
-
-    def abs(self) -> "Value":
-        """|x|"""
-        return _unary(ops.abs, self)
-
-    __abs__ = abs
-
-    def sin(self) -> "Value":
-        """sin x (the sinusoid activation)"""
-        return _unary(ops.sin, self)
-
-    def cos(self) -> "Value":
-        """cos x"""
-        return _unary(ops.cos, self)
-
-    def sigmoid(self) -> "Value":
-        """1 / (1 + e^-x)"""
-        return _unary(act.sigmoid, self)
-
-    logistic = sigmoid
-
-    def tanh(self) -> "Value":
-        """(e^x - e^-x) / (e^x + e^-x)"""
-        return _unary(act.tanh, self)
-
-    def relu(self) -> "Value":
-        """max(0, x)"""
-        return _unary(act.relu, self)
-
-    def leaky_relu(self, slope: Any = 0.01) -> "Value":
-        """x if x > 0 else slope * x"""
-        return act.leaky_relu(self, slope)
-
-    def elu(self, alpha: float = 1.0) -> "Value":
-        """x if x > 0 else alpha (e^x - 1)"""
-        return act.elu(self, alpha)
-
-    def softplus(self) -> "Value":
-        """ln(1 + e^x)"""
-        return _unary(act.softplus, self)
-
-    def log_sigmoid(self) -> "Value":
-        """ln sigmoid(x) = -softplus(-x)"""
-        return _unary(act.log_sigmoid, self)
-
-    def bent_identity(self) -> "Value":
-        """(sqrt(x^2 + 1) - 1) / 2 + x"""
-        return _unary(act.bent_identity, self)
-
-    def silu(self) -> "Value":
-        """x * sigmoid(x), also called swish"""
-        return _unary(act.silu, self)
-
-    swish = silu
-
-    def gelu(self) -> "Value":
-        """0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh approximation"""
-        return _unary(act.gelu, self)
-
 
 def _data(x: Any) -> float:
-    return x.data if isinstance(x, Value) else number(x, "comparison")
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, Node):
+        raise mixing_error("comparison")
+    return number(x, "comparison")
+
+
+# --- the hot path --------------------------------------------------------------------------------
 
 
 def _unary(op: Op, a: Value) -> Value:
-    """The hot path of every unary Value op: forward on floats, then record the edge."""
+    """Every unary Value op: forward on floats, then record the edge."""
     out = _new(Value)
     try:
         out.data = op.scalar(a.data)
     except (ArithmeticError, ValueError):
-        out.data = scalar_forward(op, a.data)
+        out.data = ieee(op.array, a.data)
     out.grad = 0.0
-    if not engine.paused_threads or _MODE.enabled:
+    out.label = ""
+    out._b = out._k = out._g = out._meta = None
+    if not modes.unusual_threads or MODE.enabled:
         out._op = op
         out._a = a
     else:
         out._op = out._a = None
-    out._b = None
     return out
 
 
 def _binary(op: Op, a: Any, b: Any) -> Value:
-    """The hot path of every binary Value op; a raw number on either side stays a constant,
-    kept in `_k` with None in its input slot (see engine.py)."""
+    """Every binary Value op; a raw number on either side stays a constant, kept in `_k` with
+    None in its input slot (see node.py)."""
     if type(a) is Value:
         ad = a.data
     elif type(a) is float or type(a) is int:
         ad = a
         a = None
     else:
-        a, ad = _operand(op, a)
-    if type(b) is Value:
+        a, ad = _operand(op, a, 0)
+    if type(b) is Value and not op.param_b:
         bd = b.data
     elif type(b) is float or type(b) is int:
         bd = b
         b = None
     else:
-        b, bd = _operand(op, b)
+        b, bd = _operand(op, b, 1)
     out = _new(Value)
     try:
         out.data = op.scalar(ad, bd)
     except (ArithmeticError, ValueError):
-        out.data = scalar_forward(op, ad, bd)
+        out.data = ieee(op.array, ad, bd)
     out.grad = 0.0
-    if not engine.paused_threads or _MODE.enabled:
+    out.label = ""
+    out._g = out._meta = None
+    if not modes.unusual_threads or MODE.enabled:
         out._op = op
         out._a = a
         out._b = b
@@ -261,15 +165,51 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
     return out
 
 
-def _operand(op: Op, x: Any) -> tuple[Optional[Value], float]:
+def _operand(op: Op, x: Any, position: int) -> tuple[Optional[Value], Any]:
     """(the node or None, the data) of an operand that is not a float, int or Value."""
+    if position == 1 and op.param_b:
+        if isinstance(x, Node):
+            raise parameter_node_error(op.name, op.params[1], x)
+        return None, x  # a parameter, passed as given
     if isinstance(x, Value):
         return x, x.data
+    return None, value_operand(op.name, x)
+
+
+def _wide(op: Op, args: tuple[Any, ...]) -> Value:
+    """An op of three or more arguments (or one given a node where no gradient flows): the
+    arguments are kept whole in `_k` (see node.py)."""
+    count = len(args) - op.nparams
+    stored = []
+    raw = []
+    for i, x in enumerate(args):
+        if i < count and isinstance(x, Value):
+            stored.append(x)
+            raw.append(x.data)
+        elif i < count:
+            data = value_operand(op.name, x)
+            stored.append(data)
+            raw.append(data)
+        else:
+            stored.append(x)
+            raw.append(x)
+    out = _new(Value)
     try:
-        return None, number(x, op.name)
-    except TypeError:
-        raise TypeError(f"unsupported operand for {op.name}: Value and "
-                        f"{type(x).__name__}") from None
+        out.data = float(op.scalar(*raw))
+    except (ArithmeticError, ValueError):
+        out.data = float(ieee(op.array, *raw))
+    out.grad = 0.0
+    out.label = ""
+    out._a = out._b = out._g = out._meta = None
+    if not modes.unusual_threads or MODE.enabled:
+        out._op = op
+        out._k = tuple(stored)
+    else:
+        out._op = out._k = None
+    return out
 
 
 _new = object.__new__
+Value._unary = staticmethod(_unary)  # type: ignore[assignment]
+Value._binary = staticmethod(_binary)  # type: ignore[assignment]
+RESERVED.update(name for name in dir(Value) if not name.startswith("_"))

@@ -8,7 +8,6 @@ are written inside the op node, as in `sum(axis=1)`.
 """
 from __future__ import annotations
 
-import inspect
 import numbers
 import shutil
 from pathlib import Path
@@ -16,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
-from .engine import Node, arguments
+from .node import Node, arguments
+from .ops import MISSING
 
 if TYPE_CHECKING:
     import graphviz
@@ -114,21 +114,23 @@ def _statements(root: Node, rankdir: str, max_nodes: Optional[int]) -> list[str]
         if op is None:
             continue
         op_id = "op" + name[1:]
-        params = []  # at most one: an op's second slot may hold a parameter
-        for slot, x in enumerate(arguments(node)):
+        named = []  # parameters, and raw inputs that have a default: written in the op node
+        for i, x in enumerate(arguments(node)):
+            position = _position(op, i, node)
             if isinstance(x, Node):
                 source = ids.get(id(x))
                 lines.append(_edge("cut", op_id, style="dashed") if source is None
                              else _edge(source, op_id))
-            elif slot == 1 and (op.db is None or not _is_constant(x)):
-                params.append(x)
+            elif position >= op.ninputs or op.defaults[position] is not MISSING:
+                if position < op.ninputs or _differs(x, op.defaults[position]):
+                    named.append(f"{op.params[position]}={_param_text(x)}")
             else:
                 const_id = f"c{constants}"
                 constants += 1
                 lines.append(_node(const_id, _escape(_constant_text(x)), shape="box",
                                    style="rounded,dashed", fontsize="10", fontcolor="#4b5563"))
                 lines.append(_edge(const_id, op_id))
-        label = _op_label(op, params[0]) if params else op.name
+        label = f"{op.name}({', '.join(named)})" if named else op.name
         lines.append(_node(op_id, _escape(label), shape="ellipse", fillcolor="#f1f5f9",
                            fontsize="10", margin="0.05,0.02"))
         lines.append(_edge(op_id, name))
@@ -189,8 +191,14 @@ def _number_text(x: Any) -> str:
     return f"{x:.4g}"
 
 
-def _is_constant(x: Any) -> bool:
-    return isinstance(x, (numbers.Number, np.ndarray))
+def _differs(x: Any, default: Any) -> bool:
+    """True unless x is the parameter's default (a required parameter is always shown)."""
+    if default is MISSING:
+        return True
+    try:
+        return bool(x != default)
+    except (TypeError, ValueError):  # an array against a default: not the default
+        return True
 
 
 def _constant_text(x: Any) -> str:
@@ -199,14 +207,13 @@ def _constant_text(x: Any) -> str:
     return _number_text(x)
 
 
-def _op_label(op: Any, param: Any) -> str:
-    """`name(param)`, or `name(axis=param)` when the derivative formula gives it a word name."""
-    try:
-        names = list(inspect.signature(op.da).parameters)
-    except (TypeError, ValueError):
-        names = []
-    keyword = names[3] + "=" if len(names) == 4 and len(names[3]) > 1 else ""  # not b, p
-    return f"{op.name}({keyword}{_param_text(param)})"
+def _position(op: Any, i: int, node: Node) -> int:
+    """The position in the op's declared signature of argument i (a variadic op's inputs all
+    stand at position 0)."""
+    if not op.variadic:
+        return i
+    count = len(node._k) - op.nparams
+    return 0 if i < count else i - count + op.ninputs
 
 
 def _param_text(x: Any) -> str:

@@ -1,7 +1,8 @@
 """gradcheck and gradgradcheck: they pass on right derivatives and fail, clearly, on wrong ones.
 
-The array path is exercised with `ArrayNode`, a minimal elementwise array node written here (the
-engine's whole contract: data, grad, _op, _a, _b, _k, _seed, _constant), and with `Tensor`.
+The array path is exercised with `ArrayNode`, a minimal elementwise array node written here on
+the declared node contract (`autodiff.node.Node`: its slots, `_seed`, `_constant`, `_record`),
+and with `Tensor`.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from hypothesis import given
 import autodiff
 from autodiff import (Domain, GradcheckError, Tensor, Value, gradcheck, gradgradcheck, register,
                       unregister)
-from autodiff.engine import Node, raw_data
+from autodiff.node import Node, raw_data
+from autodiff.ops import MISSING
 from autodiff.gradcheck import central_difference, numerical_grad
 from autodiff.ops import POSITIVE, REALS
 from autodiff.testing import check_grads, floats_in, values_in
@@ -26,16 +28,17 @@ AWAY_FROM_ZERO = Domain(kinks=(0.0,))
 class ArrayNode(Node):
     """The smallest array node the engine accepts: elementwise ops, no broadcasting."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_op", "_a", "_b", "_k")
+    __slots__ = ("requires_grad",)
 
     def __init__(self, data: Any, requires_grad: bool = True, op: Any = None, a: Any = None,
                  b: Any = None) -> None:
         self.data = np.asarray(data)
-        self.grad = None
+        self.grad = self._g = self._meta = None
+        self.label = ""
         self.requires_grad = requires_grad
         if not autodiff.is_grad_enabled():
             op = a = b = None
-        # The engine's contract: nodes in the input slots, the one raw argument in `_k`.
+        # The declared layout: nodes in the input slots, the one raw argument in `_k`.
         self._op, self._k = op, (b if isinstance(a, Node) else a)
         self._a = a if isinstance(a, Node) else None
         self._b = b if isinstance(b, Node) else None
@@ -46,14 +49,10 @@ class ArrayNode(Node):
     def _constant(self, raw: Any) -> "ArrayNode":
         return ArrayNode(np.asarray(raw, dtype=np.float64))
 
-    def _apply_unary(self, op: Any) -> "ArrayNode":
-        return ArrayNode(op.array(self.data), op=op, a=self)
-
-    @staticmethod
-    def _apply_binary(op: Any, a: Any, b: Any) -> "ArrayNode":
-        ad = a.data if isinstance(a, ArrayNode) else a
-        bd = b.data if isinstance(b, ArrayNode) else b
-        return ArrayNode(op.array(ad, bd), op=op, a=a, b=b)
+    @classmethod
+    def _record(cls, op: Any, args: tuple[Any, ...]) -> "ArrayNode":
+        raw = [x.data if isinstance(x, ArrayNode) else x for x in args]
+        return ArrayNode(op.array(*raw), op=op, a=args[0], b=args[1] if len(args) > 1 else None)
 
     def sum(self) -> "ArrayNode":  # enough of a reduction for these tests: ones^T x
         return ArrayNode(np.sum(self.data), op=_SUM, a=self)
@@ -68,8 +67,8 @@ class ArrayNode(Node):
     def __neg__(self) -> "ArrayNode": return autodiff.neg(self)  # noqa: E704
 
 
-_SUM = autodiff.Op("test_sum", np.sum, lambda g, y, a: g * np.ones_like(raw_data(a)),
-                   elementwise=False)
+_SUM = autodiff.Op("test_sum", np.sum, (lambda g, y, a: g * np.ones_like(raw_data(a)),), ("x",),
+                   (MISSING,), ninputs=1, elementwise=False)
 
 
 def array_kinds() -> list[Any]:

@@ -34,9 +34,10 @@ def test_derivatives_match_central_differences(name: str, data: st.DataObject) -
 @pytest.mark.parametrize("name", elementwise_ops())
 def test_every_input_declares_a_domain(name: str) -> None:
     op = REGISTRY[name]
-    assert len(op.domain) == op.arity
+    assert len(op.domain) == len(op.params) == len(op.derivatives)
     assert all(d is None or isinstance(d, Domain) for d in op.domain)
-    assert op.domain[0] is not None, "the first input is always differentiable"
+    assert all(isinstance(d, Domain) for d, f in zip(op.domain, op.derivatives) if f is not None)
+    assert op.params[0] in op.differentiable, "the first input is always differentiable"
 
 
 # --- strategies draw from the declared domain ------------------------------------------------
@@ -98,7 +99,7 @@ def test_registering_twice_or_a_bad_name_is_refused(mish: autodiff.Op) -> None:
         register("mish", np.tanh, lambda g, y, x: g)
     with pytest.raises(ValueError, match="identifier"):
         register("not a name", np.tanh, lambda g, y, x: g)
-    with pytest.raises(TypeError, match="one derivative formula per input"):
+    with pytest.raises(TypeError, match="at least one derivative formula"):
         register("no_derivative", np.tanh)
 
 
@@ -118,7 +119,7 @@ def test_check_op_catches_forwards_that_disagree_and_a_wrong_arity() -> None:
     try:
         with pytest.raises(AssertionError, match=r"two_forwards\(0\.5\): the float forward"):
             check_op(op, 0.5)
-        with pytest.raises(TypeError, match="takes 1 inputs, got 2"):
+        with pytest.raises(TypeError, match=r"takes 1 arguments, got 2"):
             check_op("two_forwards", 0.5, 0.5)
     finally:
         unregister("two_forwards")

@@ -202,13 +202,16 @@ def test_create_graph_gives_differentiable_tensors() -> None:
     np.testing.assert_allclose(ggx, [6.0, 12.0])
 
 
-def test_a_parameter_input_refuses_a_tensor_that_requires_grad() -> None:
+def test_a_parameter_refuses_a_tensor_from_every_route() -> None:
     x = Tensor([1.0, -1.0], requires_grad=True)
-    with pytest.raises(TypeError, match="parameter"):
-        autodiff.elu(x, Tensor(1.0, requires_grad=True))
-    with pytest.raises(TypeError, match="parameter"):
-        x.elu(Tensor(1.0, requires_grad=True))
-    np.testing.assert_allclose(x.elu(Tensor(0.5)).data, x.elu(0.5).data)
+    message = "elu: alpha is a parameter, which carries no gradient; pass a number"
+    for alpha in (Tensor(1.0, requires_grad=True), Tensor(0.5)):
+        for route in (lambda: autodiff.elu(x, alpha), lambda: x.elu(alpha),
+                      lambda: x.apply("elu", alpha), lambda: autodiff.elu(x, alpha=alpha),
+                      lambda: autodiff.elu(x.data, alpha)):
+            with pytest.raises(TypeError, match=message):
+                route()
+    np.testing.assert_allclose(autodiff.elu(x, alpha=0.5).data, x.elu(0.5).data)
 
 
 def test_shape_errors_name_both_shapes_and_record_nothing() -> None:

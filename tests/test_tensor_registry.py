@@ -28,13 +28,13 @@ PACKAGE_ARRAY_OPS = sorted(name for module in (shapes, reductions, linalg, selec
 
 def _split(op_name: str, inputs: tuple[Any, ...]) -> tuple[list[np.ndarray], Callable[..., Any]]:
     """The differentiable inputs of an elementwise op, and f(*tensors) applying the op with
-    its parameters (inputs whose domain is None) held constant."""
+    its arguments without a derivative held constant."""
     op = REGISTRY[op_name]
-    arrays = [x for x, d in zip(inputs, op.domain) if d is not None]
+    arrays = [x for x, d in zip(inputs, op.derivatives) if d is not None]
 
     def f(*tensors: Any) -> Any:
         it = iter(tensors)
-        return op(*(next(it) if d is not None else x for x, d in zip(inputs, op.domain)))
+        return op(*(next(it) if d is not None else x for x, d in zip(inputs, op.derivatives)))
 
     return arrays, f
 
@@ -56,19 +56,19 @@ def test_elementwise_op_derivatives_with_broadcasting(name: str, data: st.DataOb
 def test_value_and_tensor_agree_elementwise(name: str, data: st.DataObject) -> None:
     op = REGISTRY[name]
     n = data.draw(st.integers(1, 4), label="n")
-    inputs = [data.draw(st.floats(0.1, 2.0), label="parameter") if d is None
+    inputs = [data.draw(st.floats(0.1, 2.0), label="parameter") if f is None
               else data.draw(arrays_in(d, (n,), bound=3.0, margin=0.05), label="array")
-              for d in op.domain]
+              for d, f in zip(op.domain, op.derivatives)]
     tensors = [x if d is None else Tensor(x, requires_grad=True)
-               for x, d in zip(inputs, op.domain)]
+               for x, d in zip(inputs, op.derivatives)]
     out = op(*tensors)
     out.sum().backward()
     for i in range(n):
-        values = [x if d is None else Value(x[i]) for x, d in zip(inputs, op.domain)]
+        values = [x if d is None else Value(x[i]) for x, d in zip(inputs, op.derivatives)]
         expected = op(*values)
         expected.backward()
         assert out.data[i] == pytest.approx(expected.data, rel=1e-12, abs=1e-12)
-        for t, v, d in zip(tensors, values, op.domain):
+        for t, v, d in zip(tensors, values, op.derivatives):
             if d is not None:
                 assert t.grad[i] == pytest.approx(v.grad, rel=1e-9, abs=1e-12)
 
@@ -120,18 +120,21 @@ ARRAY_CASES: dict[str, list[tuple[Callable[..., Any], list[tuple[int, ...]]]]] =
                 (lambda x: S.getitem(x, (np.array([1, 1]), np.array([0, 0]))), [(2, 3)]),
                 (lambda x: S.getitem(x, MASK), [(3, 4)]),
                 (lambda x: S.getitem(x, (1, 2)), [(3, 4)])],
-    "embed": [(lambda x: S.embed(x, ((4, 3), (np.array([0, 3, 0]), slice(None)))), [(3, 3)]),
-              (lambda x: S.embed(x, ((2, 5), (slice(None), slice(1, 3)))), [(2, 2)])],
-    "sum": [(lambda x: R.sum(x, (None, False)), [(2, 3)]),
-            (lambda x: R.sum(x, (1, True)), [(2, 3)]),
-            (lambda x: R.sum(x, ((0, 2), False)), [(2, 3, 2)])],
-    "max": [(lambda x: R.max(x, (None, False)), [(2, 3)]),
-            (lambda x: R.max(x, (-1, True)), [(2, 3)]),
-            (lambda x: R.max(x, ((0, 2), False)), [(2, 3, 2)])],
-    "min": [(lambda x: R.min(x, (0, False)), [(3, 2)]),
-            (lambda x: R.min(x, (None, True)), [(2, 2)])],
-    "logsumexp": [(lambda x: R.logsumexp(x, (None, False)), [(2, 3)]),
-                  (lambda x: R.logsumexp(x, (0, True)), [(3, 2)])],
+    "embed": [(lambda x: S.embed(x, (4, 3), (np.array([0, 3, 0]), slice(None))), [(3, 3)]),
+              (lambda x: S.embed(x, (2, 5), (slice(None), slice(1, 3))), [(2, 2)])],
+    "concatenate": [(lambda a, b: S.concatenate([a, b], axis=1), [(2, 3), (2, 1)]),
+                    (lambda a, b, c: S.joined(a, b, c), [(1, 2), (3, 2), (2, 2)]),
+                    (lambda a, b: S.stack([a, b], axis=-1), [(2, 3), (2, 3)])],
+    "sum": [(lambda x: R.sum(x), [(2, 3)]),
+            (lambda x: R.sum(x, 1, keepdims=True), [(2, 3)]),
+            (lambda x: R.sum(x, axis=(0, 2)), [(2, 3, 2)])],
+    "max": [(lambda x: R.max(x), [(2, 3)]),
+            (lambda x: R.max(x, -1, True), [(2, 3)]),
+            (lambda x: R.max(x, (0, 2)), [(2, 3, 2)])],
+    "min": [(lambda x: R.min(x, 0), [(3, 2)]),
+            (lambda x: R.min(x, None, True), [(2, 2)])],
+    "logsumexp": [(lambda x: R.logsumexp(x), [(2, 3)]),
+                  (lambda x: R.logsumexp(x, 0, keepdims=True), [(3, 2)])],
     "softmax": [(lambda x: R.softmax(x, -1), [(2, 3)]), (lambda x: R.softmax(x, 0), [(3, 2)])],
     "log_softmax": [(lambda x: R.log_softmax(x, -1), [(2, 3)]),
                     (lambda x: R.log_softmax(x, 0), [(4,)])],
@@ -140,9 +143,14 @@ ARRAY_CASES: dict[str, list[tuple[Callable[..., Any], list[tuple[int, ...]]]]] =
                (lambda a, b: a @ b, [(2, 1, 2, 3), (3, 3, 2)]),
                (lambda a, b: L.matmul(a, b), [(4, 2, 3), (3, 2)])],
     "mT": [(lambda x: L.mT(x), [(2, 3, 4)])],
-    "masked": [(lambda x: SEL.masked(x, MASK), [(3, 4)])],
-    "clip": [(lambda x: SEL.clip(x, (-0.5, 0.5)), [(3, 4)]),
-             (lambda x: SEL.clip(x, (None, 0.2)), [(5,)])],
+    "linear": [(lambda x, w, b: L.linear(x, w, b), [(4, 3), (3, 2), (2,)]),
+               (lambda x, w, b: L.linear(x, w, b), [(3,), (3, 2), (2,)]),
+               (lambda x, w, b: L.linear(x, w, b), [(2, 4, 3), (3, 2), (1, 2)])],
+    "where": [(lambda a, b: SEL.where(MASK, a, b), [(3, 4), (3, 4)]),
+              (lambda a, b: SEL.where(MASK, a, b), [(3, 1), (4,)]),
+              (lambda a: SEL.where(MASK[0], a, 0.5), [(2, 4)])],
+    "clip": [(lambda x: SEL.clip(x, -0.5, 0.5), [(3, 4)]),
+             (lambda x: SEL.clip(x, None, 0.2), [(5,)])],
 }
 
 

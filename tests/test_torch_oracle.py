@@ -15,10 +15,14 @@ from autodiff import linalg as L
 from autodiff import reductions as R
 from autodiff import selection as SEL
 from autodiff import shapes as S
-from autodiff.ops import Domain
+from autodiff.ops import Domain, Op
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed: oracle tests skipped")
 F = torch.nn.functional
+
+
+def _linear_weight_last(x: Any, w: Any, b: Any) -> Any:
+    return F.linear(x, w.T, b)  # torch keeps weight as (out, in); ours is (in, out)
 
 pytestmark = pytest.mark.torch
 
@@ -34,6 +38,7 @@ ELEMENTWISE_TORCH: dict[str, Callable[..., Any]] = {
     "bent_identity": lambda x: (torch.sqrt(x * x + 1) - 1) / 2 + x,
     "leaky_relu": lambda x, slope: torch.where(x > 0, x, x * slope),  # slope is differentiable
     "elu": lambda x, alpha: F.elu(x, alpha),
+    "step": lambda x: (x > 0).to(x.dtype) + 0 * x,  # torch's mask has no graph: add a zero one
 }
 
 
@@ -70,9 +75,10 @@ def test_elementwise_ops_match_torch(name: str) -> None:
     if name not in ELEMENTWISE_TORCH:
         pytest.skip(f"{name}: no PyTorch counterpart known (a user-registered op)")
     op, rng = REGISTRY[name], np.random.default_rng(0)
-    pairs = BROADCAST_PAIRS if op.arity == 2 else [(s,) for s, _ in BROADCAST_PAIRS]
+    pairs = BROADCAST_PAIRS if len(op.params) == 2 else [(s,) for s, _ in BROADCAST_PAIRS]
     for shapes in pairs:
-        inputs = [_draw(d, s, rng) for d, s in zip(op.domain, shapes)]
+        inputs = [_draw(d if f is not None else None, s, rng)
+                  for d, f, s in zip(op.domain, op.derivatives, shapes)]
         _compare(op, ELEMENTWISE_TORCH[name], inputs, rng)
 
 
@@ -94,7 +100,7 @@ ARRAY_TORCH: dict[str, list[tuple[Callable[..., Any], Callable[..., Any], list[t
                 (lambda x: x[ROWS, ROWS[::-1]], lambda x: x[torch.from_numpy(ROWS),
                                                             torch.from_numpy(ROWS[::-1].copy())],
                  [(3, 3)])],
-    "embed": [(lambda x: S.embed(x, ((4, 3), ROWS[:3])),
+    "embed": [(lambda x: S.embed(x, (4, 3), ROWS[:3]),
                lambda x: torch.zeros(4, 3, dtype=x.dtype).index_put((torch.from_numpy(ROWS[:3]),),
                                                                      x, accumulate=True),
                [(3, 3)])],
@@ -112,15 +118,18 @@ ARRAY_TORCH: dict[str, list[tuple[Callable[..., Any], Callable[..., Any], list[t
                for sa, sb in [((2, 3), (3, 4)), ((3,), (3, 2)), ((2, 3), (3,)), ((3,), (3,)),
                               ((2, 1, 2, 3), (5, 3, 4)), ((4, 2, 3), (3,))]],
     "mT": [(lambda x: L.mT(x), lambda x: x.mT, [(2, 3, 4)])],
-    "masked": [(lambda x: SEL.masked(x, MASK),
-                lambda x: torch.where(torch.from_numpy(MASK), x, 0.0), [(3, 4)])],
+    "linear": [(L.linear, _linear_weight_last, shapes)
+               for shapes in [[(4, 3), (3, 2), (2,)], [(3,), (3, 5), (5,)],
+                              [(2, 4, 3), (3, 2), (2,)]]],
+    "where": [(lambda a, b: where(COND, a, b),
+               lambda a, b: torch.where(torch.from_numpy(COND), a, b), [(2, 1), (3,)]),
+              (lambda a, b: where(MASK, a, b),
+               lambda a, b: torch.where(torch.from_numpy(MASK), a, b), [(3, 4), (4,)])],
+    "concatenate": [(lambda a, b: concatenate([a, b, a], axis=1),
+                     lambda a, b: torch.cat([a, b, a], dim=1), [(2, 3), (2, 1)])],
     "clip": [(lambda x: x.clip(-0.5, 0.7), lambda x: x.clamp(-0.5, 0.7), [(3, 4)])],
 }
 COMPOSED_TORCH = [
-    (lambda a, b: where(COND, a, b), lambda a, b: torch.where(torch.from_numpy(COND), a, b),
-     [(2, 1), (3,)]),
-    (lambda a, b: concatenate([a, b, a], axis=1), lambda a, b: torch.cat([a, b, a], dim=1),
-     [(2, 3), (2, 1)]),
     (lambda a, b: stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], dim=-1),
      [(2, 3), (2, 3)]),
     (lambda x: x.mean(axis=0), lambda x: x.mean(dim=0), [(3, 4)]),
@@ -152,10 +161,10 @@ def test_composed_functions_match_torch(case: int) -> None:
 
 
 def test_every_built_in_op_has_a_torch_counterpart() -> None:
-    package = {name for module in (S, R, L, SEL) for name, op in vars(module).items()
-               if op is REGISTRY.get(name)}
+    package = {op.name for module in (S, R, L, SEL) for op in vars(module).values()
+               if isinstance(op, Op) and op is REGISTRY.get(op.name)}
     core = {"add", "sub", "mul", "div", "power", "neg", "exp", "log", "sqrt", "abs", "sign",
-            "sin", "cos", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus",
+            "step", "sin", "cos", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus",
             "log_sigmoid", "bent_identity", "silu", "gelu"}
     assert (package | core) <= set(ELEMENTWISE_TORCH) | set(ARRAY_TORCH)
 

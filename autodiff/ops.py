@@ -273,7 +273,8 @@ def lookup(name: str) -> Op:
         if not isinstance(name, str):
             raise TypeError(f"an op name must be a string, got {type(name).__name__}")
         close = difflib.get_close_matches(name, list(REGISTRY), n=3)
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        hint = (f"; did you mean {' or '.join(map(repr, close))}?" if close
+                else "; autodiff.REGISTRY lists the registered names")
         raise UnknownOpError(f"no op named {name!r} is registered{hint}")
     return op
 

@@ -19,15 +19,147 @@ import numpy as np
 from . import node as modes
 from . import linalg, reductions, selection, shapes
 from .engine import backward, topological_order
+from .array_methods import ArrayMethods
 from .methods import OpMethods
 from .node import MODE, Node
 from .operands import axis_argument, float_array, parameter_node_error, tensor_operand
 from .ops import RESERVED, Op
 
 writes = 0  # in-place writes made so far (see the module doc)
+_ndarray = np.ndarray
 
 
-class Tensor(OpMethods, Node):
+# --- the hot path ------------------------------------------------------------------------------
+
+
+def _unary(op: Op, a: Tensor) -> Tensor:
+    """Every unary Tensor op: forward on the array, then record the edge if a needs a grad."""
+    data = op.array(a.data)
+    out = _new(Tensor)
+    out.data = data if type(data) is _ndarray else np.asarray(data)  # numpy gives 0-d scalars
+    out.grad = None
+    out.label = ""
+    out._b = out._k = out._g = out._meta = None
+    out._version = writes
+    if a.requires_grad and (not modes.unusual_threads or MODE.enabled):
+        out.requires_grad = True
+        out._op = op
+        out._a = a
+    else:
+        out.requires_grad = False
+        out._op = out._a = None
+    return out
+
+
+def _binary(op: Op, a: Any, b: Any) -> Tensor:
+    """Every binary Tensor op. An input without requires_grad is kept as raw data in `_k` (None
+    in its input slot, see node.py), and an elementwise op first expands a smaller input that
+    needs a gradient (see the module doc)."""
+    recording = not modes.unusual_threads or MODE.enabled
+    if type(a) is Tensor or isinstance(a, Tensor):
+        ad = a.data
+        if not (a.requires_grad and recording):
+            a = None
+    else:
+        ad = tensor_operand(op.name, a)
+        a = None
+    if type(b) is float:
+        bd = b
+        b = None
+    elif op.param_b:
+        if isinstance(b, Node):
+            raise parameter_node_error(op.name, op.params[1], b)
+        bd = b  # a parameter (an axis, a shape, an index, elu's alpha), passed as given
+        b = None
+    elif isinstance(b, Tensor):
+        bd = b.data
+        if not (b.requires_grad and recording):
+            b = None
+    else:
+        bd = tensor_operand(op.name, b)
+        b = None
+    if op.elementwise and type(bd) is _ndarray and type(ad) is _ndarray and ad.shape != bd.shape:
+        shape = shapes.broadcast_shape(op.name, ad, bd)
+        if a is not None and ad.shape != shape:
+            a = _binary(shapes.expand, a, shape)
+        if b is not None and bd.shape != shape:
+            b = _binary(shapes.expand, b, shape)
+    data = op.array(ad, bd)
+    out = _new(Tensor)
+    out.data = data if type(data) is _ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out._g = out._meta = None
+    out._version = writes
+    if a is not None or b is not None:
+        out.requires_grad = True
+        out._op = op
+        out._a = a
+        out._b = b
+        out._k = ad if a is None else (bd if b is None else None)
+    else:
+        out.requires_grad = False
+        out._op = out._a = out._b = out._k = None
+    return out
+
+
+def _wide(op: Op, args: Sequence[Any]) -> Tensor:
+    """An op of three or more arguments (or given a node where no gradient flows): the
+    arguments are kept whole in `_k`, nodes among them (see node.py)."""
+    recording = not modes.unusual_threads or MODE.enabled
+    count = len(args) - op.nparams
+    stored: list[Any] = []
+    raw: list[Any] = []
+    nodes = False
+    for i, x in enumerate(args):
+        if i >= count:
+            if isinstance(x, Node):
+                raise parameter_node_error(op.name, op.params[i - count + op.ninputs], x)
+            stored.append(x)
+            raw.append(x)
+        elif isinstance(x, Tensor):
+            raw.append(x.data)
+            keep = x.requires_grad and recording
+            stored.append(x if keep else x.data)
+            nodes = nodes or keep
+        else:
+            data = tensor_operand(op.name, x)
+            stored.append(data)
+            raw.append(data)
+    if nodes and op.elementwise:
+        _expand_inputs(op, stored, raw, count)
+    data = op.array(*raw)
+    out = _new(Tensor)
+    out.data = data if type(data) is _ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out._a = out._b = out._g = out._meta = None
+    out._version = writes
+    out.requires_grad = nodes
+    out._op = op if nodes else None
+    out._k = tuple(stored) if nodes else None
+    return out
+
+
+def _expand_inputs(op: Op, stored: list[Any], raw: list[Any], count: int) -> None:
+    """Expand every input node of an elementwise wide op to the broadcast shape (in place)."""
+    shape = shapes.broadcast_shape(op.name, *raw[:count])
+    for i in range(count):
+        x = stored[i]
+        if isinstance(x, Tensor) and x.data.shape != shape:
+            stored[i] = _binary(shapes.expand, x, shape)
+
+
+def _compared(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.data
+    return tensor_operand("comparison", x)
+
+
+_new = object.__new__
+
+
+class Tensor(ArrayMethods, OpMethods, Node):
     """An n-dimensional float array that records the operations applied to it, as in PyTorch.
 
     `data` is a float ndarray: float64 by default, float32 (any float dtype) kept as given;
@@ -39,6 +171,9 @@ class Tensor(OpMethods, Node):
     """
 
     __slots__ = ("requires_grad", "_version")
+    _unary = staticmethod(_unary)  # the recording hot paths the shared methods call
+    _binary = staticmethod(_binary)
+    _wide = staticmethod(_wide)
     __array_ufunc__ = None  # numpy defers to the reflected operators: ndarray * Tensor -> Tensor
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -211,106 +346,6 @@ class Tensor(OpMethods, Node):
     def __ge__(self, other: Any) -> np.ndarray:
         return np.asarray(self.data >= _compared(other))
 
-    # --- products and selection --------------------------------------------------------------
-
-    def matmul(self, other: Any) -> "Tensor":
-        """self @ other with numpy's rules (1-D operands, broadcast batch axes)"""
-        return _binary(linalg.matmul, self, other)
-
-    __matmul__ = matmul
-
-    def __rmatmul__(self, other: Any) -> "Tensor":
-        return _binary(linalg.matmul, other, self)
-
-    def clip(self, low: Optional[float], high: Optional[float]) -> "Tensor":
-        """min(max(x, low), high) (None: no bound); the gradient passes where low <= x <= high"""
-        return _wide(selection.clip, (self, low, high))
-
-    # --- reductions and the softmax pair -----------------------------------------------------
-
-    def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """sum over axis (an int, a tuple of ints, or None for all)"""
-        return _wide(reductions.sum, (self, self._axis("sum", axis), keepdims))
-
-    def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """sum / n over axis"""
-        return reductions.mean(self, self._axis("mean", axis), keepdims)
-
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
-        """sum((x - mean)^2) / (n - ddof) over axis"""
-        return reductions.var(self, self._axis("var", axis), keepdims, ddof)
-
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
-        """sqrt(var) over axis"""
-        return reductions.std(self, self._axis("std", axis), keepdims, ddof)
-
-    def max(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """maximum over axis; tied maxima share the gradient evenly"""
-        return _wide(reductions.max, (self, self._axis("max", axis), keepdims))
-
-    def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """minimum over axis; tied minima share the gradient evenly"""
-        return _wide(reductions.min, (self, self._axis("min", axis), keepdims))
-
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """ln sum e^x over axis, computed stably"""
-        return _wide(reductions.logsumexp, (self, self._axis("logsumexp", axis), keepdims))
-
-    def softmax(self, axis: int = -1) -> "Tensor":
-        """e^x / sum e^x along axis, computed stably"""
-        return _binary(reductions.softmax, self, self._axis("softmax", axis))
-
-    def log_softmax(self, axis: int = -1) -> "Tensor":
-        """x - logsumexp(x) along axis"""
-        return _binary(reductions.log_softmax, self, self._axis("log_softmax", axis))
-
-    def _axis(self, where: str, axis: Any) -> Any:
-        return axis_argument(where, axis, self.data.ndim)
-
-    # --- shapes ------------------------------------------------------------------------------
-
-    def reshape(self, *shape: Any) -> "Tensor":
-        """The same elements in a new shape (one entry may be -1)"""
-        return _binary(shapes.reshape, self, _shape_argument(shape))
-
-    def transpose(self, *axes: Any) -> "Tensor":
-        """Permute the axes (reverse them when none are given)"""
-        return _binary(shapes.transpose, self, _shape_argument(axes) if axes else None)
-
-    @property
-    def T(self) -> "Tensor":
-        """The axes reversed (numpy's .T)"""
-        return _binary(shapes.transpose, self, None)
-
-    @property
-    def mT(self) -> "Tensor":
-        """The last two axes swapped (a batch of transposed matrices)"""
-        return _unary(linalg.mT, self)
-
-    def squeeze(self, axis: Any = None) -> "Tensor":
-        """Drop size-1 axes (the given ones, or all)"""
-        return _binary(shapes.reshape, self, shapes.squeezed_shape(self.data.shape, axis))
-
-    def unsqueeze(self, axis: int) -> "Tensor":
-        """Insert a size-1 axis at position axis"""
-        return _binary(shapes.reshape, self, shapes.unsqueezed_shape(self.data.shape, axis))
-
-    expand_dims = unsqueeze
-
-    def flatten(self) -> "Tensor":
-        """The elements as one axis"""
-        return _binary(shapes.reshape, self, (-1,))
-
-    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
-        """The tensor repeated (as numpy broadcasting) to shape"""
-        return _binary(shapes.expand, self, tuple(shape))
-
-    expand = broadcast_to
-
-    def __getitem__(self, index: Any) -> "Tensor":
-        return _binary(shapes.getitem, self, _index(index))
-
-
 # --- construction ----------------------------------------------------------------------------
 
 
@@ -323,22 +358,6 @@ def _leaf(data: np.ndarray, label: str = "") -> Tensor:
     out._op = out._a = out._b = out._k = out._g = out._meta = None
     out._version = writes
     return out
-
-
-def _shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
-    """reshape(2, 3) and reshape((2, 3)) alike."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-        return tuple(args[0])
-    return args
-
-
-def _index(index: Any) -> Any:
-    """An index with Tensors replaced by their data (an index carries no gradient)."""
-    if isinstance(index, Tensor):
-        return index.data
-    if type(index) is tuple:
-        return tuple(x.data if isinstance(x, Tensor) else x for x in index)
-    return index
 
 
 def check_versions(root: Tensor) -> None:
@@ -356,135 +375,4 @@ def check_versions(root: Tensor) -> None:
                     f"method) after the forward pass; run the forward pass again first")
 
 
-# --- the hot path ------------------------------------------------------------------------------
-
-
-def _unary(op: Op, a: Tensor) -> Tensor:
-    """Every unary Tensor op: forward on the array, then record the edge if a needs a grad."""
-    data = op.array(a.data)
-    out = _new(Tensor)
-    out.data = data if type(data) is _ndarray else np.asarray(data)  # numpy gives 0-d scalars
-    out.grad = None
-    out.label = ""
-    out._b = out._k = out._g = out._meta = None
-    out._version = writes
-    if a.requires_grad and (not modes.unusual_threads or MODE.enabled):
-        out.requires_grad = True
-        out._op = op
-        out._a = a
-    else:
-        out.requires_grad = False
-        out._op = out._a = None
-    return out
-
-
-def _binary(op: Op, a: Any, b: Any) -> Tensor:
-    """Every binary Tensor op. An input without requires_grad is kept as raw data in `_k` (None
-    in its input slot, see node.py), and an elementwise op first expands a smaller input that
-    needs a gradient (see the module doc)."""
-    recording = not modes.unusual_threads or MODE.enabled
-    if type(a) is Tensor or isinstance(a, Tensor):
-        ad = a.data
-        if not (a.requires_grad and recording):
-            a = None
-    else:
-        ad = tensor_operand(op.name, a)
-        a = None
-    if type(b) is float:
-        bd = b
-        b = None
-    elif op.param_b:
-        if isinstance(b, Node):
-            raise parameter_node_error(op.name, op.params[1], b)
-        bd = b  # a parameter (an axis, a shape, an index, elu's alpha), passed as given
-        b = None
-    elif isinstance(b, Tensor):
-        bd = b.data
-        if not (b.requires_grad and recording):
-            b = None
-    else:
-        bd = tensor_operand(op.name, b)
-        b = None
-    if op.elementwise and type(bd) is _ndarray and type(ad) is _ndarray and ad.shape != bd.shape:
-        shape = shapes.broadcast_shape(op.name, ad, bd)
-        if a is not None and ad.shape != shape:
-            a = _binary(shapes.expand, a, shape)
-        if b is not None and bd.shape != shape:
-            b = _binary(shapes.expand, b, shape)
-    data = op.array(ad, bd)
-    out = _new(Tensor)
-    out.data = data if type(data) is _ndarray else np.asarray(data)
-    out.grad = None
-    out.label = ""
-    out._g = out._meta = None
-    out._version = writes
-    if a is not None or b is not None:
-        out.requires_grad = True
-        out._op = op
-        out._a = a
-        out._b = b
-        out._k = ad if a is None else (bd if b is None else None)
-    else:
-        out.requires_grad = False
-        out._op = out._a = out._b = out._k = None
-    return out
-
-
-def _wide(op: Op, args: Sequence[Any]) -> Tensor:
-    """An op of three or more arguments (or given a node where no gradient flows): the
-    arguments are kept whole in `_k`, nodes among them (see node.py)."""
-    recording = not modes.unusual_threads or MODE.enabled
-    count = len(args) - op.nparams
-    stored: list[Any] = []
-    raw: list[Any] = []
-    nodes = False
-    for i, x in enumerate(args):
-        if i >= count:
-            if isinstance(x, Node):
-                raise parameter_node_error(op.name, op.params[i - count + op.ninputs], x)
-            stored.append(x)
-            raw.append(x)
-        elif isinstance(x, Tensor):
-            raw.append(x.data)
-            keep = x.requires_grad and recording
-            stored.append(x if keep else x.data)
-            nodes = nodes or keep
-        else:
-            data = tensor_operand(op.name, x)
-            stored.append(data)
-            raw.append(data)
-    if nodes and op.elementwise:
-        _expand_inputs(op, stored, raw, count)
-    data = op.array(*raw)
-    out = _new(Tensor)
-    out.data = data if type(data) is _ndarray else np.asarray(data)
-    out.grad = None
-    out.label = ""
-    out._a = out._b = out._g = out._meta = None
-    out._version = writes
-    out.requires_grad = nodes
-    out._op = op if nodes else None
-    out._k = tuple(stored) if nodes else None
-    return out
-
-
-def _expand_inputs(op: Op, stored: list[Any], raw: list[Any], count: int) -> None:
-    """Expand every input node of an elementwise wide op to the broadcast shape (in place)."""
-    shape = shapes.broadcast_shape(op.name, *raw[:count])
-    for i in range(count):
-        x = stored[i]
-        if isinstance(x, Tensor) and x.data.shape != shape:
-            stored[i] = _binary(shapes.expand, x, shape)
-
-
-def _compared(x: Any) -> Any:
-    if isinstance(x, Tensor):
-        return x.data
-    return tensor_operand("comparison", x)
-
-
-_new = object.__new__
-Tensor._unary = staticmethod(_unary)  # type: ignore[assignment]
-Tensor._binary = staticmethod(_binary)  # type: ignore[assignment]
-_ndarray = np.ndarray
 RESERVED.update(name for name in dir(Tensor) if not name.startswith("_"))

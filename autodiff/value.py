@@ -16,99 +16,6 @@ from .operands import mixing_error, parameter_node_error, value_operand
 from .ops import RESERVED, Op
 
 
-class Value(OpMethods, Node):
-    """A scalar that records the operations applied to it, as in micrograd.
-
-    `data` is a float (ints, bools and numpy scalars are converted), `grad` is d(root)/d(self)
-    after `root.backward()`, accumulated over calls. `==` is identity, as in micrograd, so
-    values can be dictionary keys; `<`, `>` and the rest compare data and return a bool.
-    """
-
-    __slots__ = ()
-    __array_ufunc__ = None  # ndarray (op) Value defers to Value's reflected operator
-
-    def __init__(self, data: Any, label: str = "") -> None:
-        if isinstance(data, Node):
-            raise TypeError(f"Value(data): data is already a {type(data).__name__}; use "
-                            f".detach() for a copy" if isinstance(data, Value) else
-                            f"Value(data): data is a {type(data).__name__}; use .item() for "
-                            f"its number")
-        if not isinstance(label, str):
-            raise TypeError(f"Value(label=...): label must be a str, got {type(label).__name__}")
-        self.data = float(number(data, "Value"))
-        self.grad: Any = 0.0
-        self.label = label
-        self._op: Optional[Op] = None
-        self._a = self._b = self._k = self._g = self._meta = None
-
-    # --- graph -----------------------------------------------------------------------------
-
-    _prev = Node.parents  # micrograd's name
-
-    def backward(self, grad: Optional[float] = None) -> None:
-        """Backpropagate from this value: every ancestor's `.grad` += d(self)/d(ancestor)."""
-        backward(self, grad)
-
-    def detach(self) -> "Value":
-        """A new leaf with the same data and no history."""
-        return Value(self.data, self.label)
-
-    def item(self) -> float:
-        """The data as a Python float."""
-        return self.data
-
-    def _seed(self, grad: Any) -> float:
-        return 1.0 if grad is None else float(number(grad, "backward(grad)"))
-
-    def _constant(self, raw: Any) -> "Value":
-        return Value(raw)
-
-    def _owned(self, grad: Any) -> float:
-        return float(grad)
-
-    def _accumulated(self, total: Any, grad: Any) -> float:
-        return float(total + grad)
-
-    @classmethod
-    def _record(cls, op: Op, args: tuple[Any, ...]) -> "Value":
-        if not op.elementwise:
-            raise TypeError(f"{op.name} is an array op; Value supports elementwise ops only "
-                            f"(use a Tensor)")
-        if op.unary:
-            return _unary(op, args[0])
-        if op.slots:
-            return _binary(op, args[0], args[1])
-        return _wide(op, args)
-
-    def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
-
-    def __float__(self) -> float:
-        return self.data
-
-    # Comparisons compare data and return bool (no gradient); identity stays the hash.
-    def __lt__(self, other: Any) -> bool:
-        return self.data < _data(other)
-
-    def __le__(self, other: Any) -> bool:
-        return self.data <= _data(other)
-
-    def __gt__(self, other: Any) -> bool:
-        return self.data > _data(other)
-
-    def __ge__(self, other: Any) -> bool:
-        return self.data >= _data(other)
-
-
-def _data(x: Any) -> float:
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, Node):
-        raise mixing_error("comparison")
-    return number(x, "comparison")
-
-
 # --- the hot path --------------------------------------------------------------------------------
 
 
@@ -210,6 +117,101 @@ def _wide(op: Op, args: tuple[Any, ...]) -> Value:
 
 
 _new = object.__new__
-Value._unary = staticmethod(_unary)  # type: ignore[assignment]
-Value._binary = staticmethod(_binary)  # type: ignore[assignment]
+
+
+class Value(OpMethods, Node):
+    """A scalar that records the operations applied to it, as in micrograd.
+
+    `data` is a float (ints, bools and numpy scalars are converted), `grad` is d(root)/d(self)
+    after `root.backward()`, accumulated over calls. `==` is identity, as in micrograd, so
+    values can be dictionary keys; `<`, `>` and the rest compare data and return a bool.
+    """
+
+    __slots__ = ()
+    _unary = staticmethod(_unary)  # the recording hot paths the shared methods call
+    _binary = staticmethod(_binary)
+    __array_ufunc__ = None  # ndarray (op) Value defers to Value's reflected operator
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        if isinstance(data, Node):
+            raise TypeError(f"Value(data): data is already a {type(data).__name__}; use "
+                            f".detach() for a copy" if isinstance(data, Value) else
+                            f"Value(data): data is a {type(data).__name__}; use .item() for "
+                            f"its number")
+        if not isinstance(label, str):
+            raise TypeError(f"Value(label=...): label must be a str, got {type(label).__name__}")
+        self.data = float(number(data, "Value"))
+        self.grad: Any = 0.0
+        self.label = label
+        self._op: Optional[Op] = None
+        self._a = self._b = self._k = self._g = self._meta = None
+
+    # --- graph -----------------------------------------------------------------------------
+
+    _prev = Node.parents  # micrograd's name
+
+    def backward(self, grad: Optional[float] = None) -> None:
+        """Backpropagate from this value: every ancestor's `.grad` += d(self)/d(ancestor)."""
+        backward(self, grad)
+
+    def detach(self) -> "Value":
+        """A new leaf with the same data and no history."""
+        return Value(self.data, self.label)
+
+    def item(self) -> float:
+        """The data as a Python float."""
+        return self.data
+
+    def _seed(self, grad: Any) -> float:
+        return 1.0 if grad is None else float(number(grad, "backward(grad)"))
+
+    def _constant(self, raw: Any) -> "Value":
+        return Value(raw)
+
+    def _owned(self, grad: Any) -> float:
+        return float(grad)
+
+    def _accumulated(self, total: Any, grad: Any) -> float:
+        return float(total + grad)
+
+    @classmethod
+    def _record(cls, op: Op, args: tuple[Any, ...]) -> "Value":
+        if not op.elementwise:
+            raise TypeError(f"{op.name} is an array op; Value supports elementwise ops only "
+                            f"(use a Tensor)")
+        if op.unary:
+            return _unary(op, args[0])
+        if op.slots:
+            return _binary(op, args[0], args[1])
+        return _wide(op, args)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Comparisons compare data and return bool (no gradient); identity stays the hash.
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _data(other)
+
+
+def _data(x: Any) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, Node):
+        raise mixing_error("comparison")
+    return number(x, "comparison")
+
+
 RESERVED.update(name for name in dir(Value) if not name.startswith("_"))

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     probs = neuron(X).data
     predicted = (probs > 0.5).astype(float)
     accuracy = nn.accuracy(predicted, y)
-    (w1, w2), b = neuron.weight.data, neuron.bias.item()
+    (w1, w2), b = neuron.weight.data[:, 0], neuron.bias.item()
 
     print(f"and_gate: {neuron!r}, {args.epochs} epochs of full-batch SGD (lr {args.lr}) on "
           f"binary cross-entropy")

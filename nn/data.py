@@ -4,18 +4,11 @@ Every generator is deterministic: it takes a seed or a `numpy.random.Generator`.
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional, Union
+from typing import Iterator, Optional
 
 import numpy as np
 
-Seed = Union[int, np.random.Generator, None]
-
-
-def rng_from(seed: Seed) -> np.random.Generator:
-    """A numpy Generator from an int seed, an existing Generator, or None (seed 0)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(0 if seed is None else seed)
+from .seeding import Seed, rng_from
 
 
 def beans(n: int = 100, seed: Seed = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:

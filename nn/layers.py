@@ -1,8 +1,10 @@
-"""Layers: Linear (x @ W + b), the logistic Neuron, Layer (Linear + activation) and the MLP.
+"""Layers: Linear (x @ W + b), Layer (Linear + activation), the logistic Neuron, and the MLP.
 
-An activation is the name of a registered op (looked up in `autodiff.REGISTRY` when the layer
-runs, so an op a user registers works with no other code), a callable Tensor -> Tensor, or None.
-Initialisation is seeded: `rng` is an int seed or a `numpy.random.Generator` (None: seed 0).
+An activation is the name of a registered elementwise op (a user's own too), an `Op`, a
+callable Tensor -> Tensor, or None; it is resolved once, when the layer is built, with the op's
+declared defaults (`leaky_relu` gets slope=0.01). Every layer takes its settings in the same
+order: sizes, activation, bias, init, rng. Initialisation is seeded: `rng` is an int seed or a
+`numpy.random.Generator` (None: seed 0).
 """
 from __future__ import annotations
 
@@ -13,28 +15,14 @@ import numpy as np
 import autodiff
 from autodiff import Tensor
 
-from .data import Seed, rng_from
 from .module import Module
+from .seeding import Seed, rng_from
 
-Activation = Union[str, Callable[[Tensor], Tensor], None]
+Activation = Union[str, autodiff.Op, Callable[[Tensor], Tensor], None]
 
 INITS = ("xavier", "he", "uniform")
 # Relu-like activations halve the variance they pass on; He's scale makes up for it.
 HE_ACTIVATIONS = frozenset({"relu", "leaky_relu", "elu", "gelu", "silu"})
-
-
-def activation_name(activation: Activation) -> Optional[str]:
-    """The name of an activation: the op's name, a function's __name__, or None."""
-    if activation is None or isinstance(activation, str):
-        return activation
-    if isinstance(activation, autodiff.Op):
-        return activation.name
-    return getattr(activation, "__name__", repr(activation))
-
-
-def default_init(activation: Activation) -> str:
-    """'he' for relu-like activations, 'xavier' (Glorot) for everything else."""
-    return "he" if activation_name(activation) in HE_ACTIVATIONS else "xavier"
 
 
 def init_weights(shape: tuple[int, ...], fan_in: int, fan_out: int, init: str,
@@ -51,42 +39,29 @@ def init_weights(shape: tuple[int, ...], fan_in: int, fan_out: int, init: str,
     raise ValueError(f"init must be one of {INITS}, got {init!r}")
 
 
-def _usable(op: autodiff.Op) -> bool:
-    # An activation maps a tensor elementwise; a parametrised one (leaky_relu, elu) needs a
-    # Tensor method that supplies its default parameter.
-    return op.elementwise and (op.unary or hasattr(Tensor, op.name))
+def resolve_activation(activation: Activation) -> tuple[Optional[str],
+                                                        Callable[[Tensor], Tensor]]:
+    """(the activation's name, the function applying it), or the error naming what is wrong.
 
-
-def registered_op(name: str) -> autodiff.Op:
-    """The registered activation called name, or a ValueError listing the usable names."""
-    op = autodiff.REGISTRY.get(name)
-    if op is None or not _usable(op):
-        usable = sorted(n for n, o in autodiff.REGISTRY.items() if _usable(o))
-        what = "is not a registered op" if op is None else "is not an elementwise op of one input"
-        raise ValueError(f"activation {name!r} {what}; usable: {', '.join(usable)} (or pass a "
-                         f"callable, e.g. lambda x: x.apply('op', parameter))")
-    return op
-
-
-def activate(x: Tensor, activation: Activation) -> Tensor:
-    """activation(x): a registered op by name (binary ones with their default parameter)."""
+    A registered op must be elementwise, with every argument after the first defaulted.
+    """
     if activation is None:
-        return x
-    if not isinstance(activation, str):
-        return activation(x)
-    op = registered_op(activation)
-    # leaky_relu and elu take a parameter: their Tensor methods supply the default.
-    return x.apply(op) if op.unary else getattr(x, activation)()
+        return None, _identity
+    if isinstance(activation, (str, autodiff.Op)):
+        op = autodiff.lookup(activation) if isinstance(activation, str) else activation
+        if not op.elementwise or op.variadic or autodiff.ops.MISSING in op.defaults[1:]:
+            raise ValueError(f"activation {op.name!r} is not an elementwise op of one input "
+                             f"(with defaults for the rest): {op.name}{op.__signature__}")
+        defaults = op.defaults[1:]  # bound now: each forward pass calls the op directly
+        return op.name, lambda x: op(x, *defaults)
+    if callable(activation):
+        return getattr(activation, "__name__", repr(activation)), activation
+    raise TypeError(f"activation must be an op name, an Op, a callable or None, "
+                    f"got {type(activation).__name__}")
 
 
-def _checked_activation(activation: Activation) -> Activation:
-    """The activation, or its error now rather than at the first forward pass."""
-    if isinstance(activation, str):
-        registered_op(activation)
-    elif not (activation is None or callable(activation)):
-        raise TypeError(f"activation must be an op name, a callable or None, "
-                        f"got {type(activation).__name__}")
-    return activation
+def _identity(x: Tensor) -> Tensor:
+    return x
 
 
 def _check_input(module: Module, x: Tensor, nin: int) -> None:
@@ -107,10 +82,11 @@ class Linear(Module):
         self.bias = Tensor(np.zeros(nout), requires_grad=True, label="bias") if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        """x @ weight + bias for x of shape (batch, nin) or (nin,)."""
+        """x @ weight + bias for x of shape (batch, nin) or (nin,): one fused `linear` op."""
         _check_input(self, x, self.nin)
-        out = x @ self.weight
-        return out if self.bias is None else out + self.bias
+        if self.bias is None:
+            return x @ self.weight
+        return autodiff.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         """nin, nout, bias."""
@@ -121,48 +97,46 @@ class Linear(Module):
 class Layer(Linear):
     """activation(x @ weight + bias): a fully connected layer of nout neurons."""
 
-    def __init__(self, nin: int, nout: int, activation: Activation = "tanh",
-                 rng: Seed = None, init: Optional[str] = None) -> None:
-        self.activation = _checked_activation(activation)
-        super().__init__(nin, nout, init=init or default_init(activation), rng=rng)
+    def __init__(self, nin: int, nout: int, activation: Activation = "tanh", bias: bool = True,
+                 init: Optional[str] = None, rng: Seed = None) -> None:
+        name, self._activate = resolve_activation(activation)
+        self.activation = name
+        super().__init__(nin, nout, bias=bias,
+                         init=init or ("he" if name in HE_ACTIVATIONS else "xavier"), rng=rng)
 
     def forward(self, x: Tensor) -> Tensor:
         """activation(x @ weight + bias)."""
-        return activate(super().forward(x), self.activation)
+        return self._activate(super().forward(x))
 
     def extra_repr(self) -> str:
         """nin, nout, activation."""
-        return f"{super().extra_repr()}, activation={activation_name(self.activation)!r}"
+        return f"{super().extra_repr()}, activation={self.activation!r}"
 
 
-class Neuron(Module):
-    """The logistic neuron sigmoid(w . x + b) (another activation if given): one output each."""
+class Neuron(Layer):
+    """The logistic neuron sigmoid(w . x + b) (another activation if given): a Layer with one
+    output, returned without the size-1 axis: shape (batch,) for a batch, () for one sample."""
 
-    def __init__(self, nin: int, activation: Activation = "sigmoid", rng: Seed = None,
-                 init: Optional[str] = None) -> None:
-        self.nin = nin
-        self.activation = _checked_activation(activation)
-        init = init or default_init(activation)
-        self.weight = Tensor(init_weights((nin,), nin, 1, init, rng_from(rng)),
-                             requires_grad=True, label="weight")
-        self.bias = Tensor(0.0, requires_grad=True, label="bias")
+    def __init__(self, nin: int, activation: Activation = "sigmoid", bias: bool = True,
+                 init: Optional[str] = None, rng: Seed = None) -> None:
+        super().__init__(nin, 1, activation=activation, bias=bias, init=init, rng=rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        """activation(x @ weight + bias): shape (batch,) for x (batch, nin), () for x (nin,)."""
-        _check_input(self, x, self.nin)
-        return activate(x @ self.weight + self.bias, self.activation)
+        """activation(x @ weight + bias), the output axis dropped."""
+        out = super().forward(x)
+        return out.reshape(out.shape[:-1])
 
     def extra_repr(self) -> str:
         """nin, activation."""
-        return f"nin={self.nin}, activation={activation_name(self.activation)!r}"
+        return f"nin={self.nin}, activation={self.activation!r}"
 
 
 class MLP(Module):
     """A multilayer perceptron: MLP(2, [16, 16, 1]) is 2 -> 16 -> 16 -> 1."""
 
     def __init__(self, nin: int, sizes: Sequence[int], activation: Activation = "tanh",
-                 output_activation: Activation = None, rng: Seed = None,
-                 init: Optional[str] = None) -> None:
+                 output_activation: Activation = None, bias: bool = True,
+                 init: Optional[str] = None, rng: Seed = None) -> None:
         if len(sizes) == 0:
             raise ValueError("MLP: sizes must list at least one layer size")
         rng = rng_from(rng)  # one generator, drawn in turn, so the layers differ
@@ -170,7 +144,7 @@ class MLP(Module):
         last = len(sizes) - 1
         self.layers = [Layer(fans[i], fans[i + 1],
                              activation=output_activation if i == last else activation,
-                             rng=rng, init=init)
+                             bias=bias, init=init, rng=rng)
                        for i in range(len(sizes))]
 
     def forward(self, x: Tensor) -> Tensor:

@@ -14,7 +14,8 @@ import numpy as np
 
 from autodiff import Tensor
 
-from .data import Seed, batches, rng_from
+from .data import batches
+from .seeding import Seed, rng_from
 from .module import Module
 from .optim import Optimizer
 

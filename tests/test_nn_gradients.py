@@ -80,17 +80,18 @@ def test_neuron_gradients_equal_the_hand_derived_chain_rule(x, b, y, seed):
     x = np.array(x)
     neuron = nn.Neuron(len(x), rng=seed)
     neuron.bias.data[...] = b
-    a = 1.0 / (1.0 + math.exp(-(x @ neuron.weight.data + b)))
+    w = neuron.weight.data[:, 0]  # a Neuron is a Layer of one output: weight (nin, 1)
+    a = 1.0 / (1.0 + math.exp(-(x @ w + b)))
     # Squared error e = (y - a)^2: de/dw = -2 (y - a) a (1 - a) x, de/db the same without x.
     error = (y - neuron(x)) ** 2
     error.backward()
     delta = -2 * (y - a) * a * (1 - a)
-    np.testing.assert_allclose(neuron.weight.grad, delta * x, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(neuron.weight.grad[:, 0], delta * x, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(neuron.bias.grad, delta, rtol=1e-12, atol=1e-15)
     # Binary cross-entropy: the sigmoid's derivative cancels, leaving de/dw = (a - y) x.
     neuron.zero_grad()
     nn.binary_cross_entropy(neuron(x), np.array(y)).backward()
-    np.testing.assert_allclose(neuron.weight.grad, (a - y) * x, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(neuron.weight.grad[:, 0], (a - y) * x, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(neuron.bias.grad, a - y, rtol=1e-9, atol=1e-12)
 
 
@@ -100,7 +101,7 @@ def test_batched_gradient_is_the_mean_of_per_sample_gradients(batch, nin, seed):
     X, y = rng.normal(size=(batch, nin)), rng.integers(0, 2, batch).astype(float)
     neuron = nn.Neuron(nin, rng=rng)
     nn.binary_cross_entropy(neuron(X), y).backward()
-    total = np.zeros(nin)
+    total = np.zeros((nin, 1))
     for x, t in zip(X, y):
         single = nn.Neuron(nin)
         single.load_state_dict(neuron.state_dict())

@@ -1,0 +1,143 @@
+"""The array-only methods of Tensor: products, reductions, the softmax pair, shapes.
+
+Each is one call into the registry through the Tensor's recording hot paths (`_unary`,
+`_binary`, `_wide`); axes are checked here, against the tensor's own number of dimensions, so a
+bad axis gets the same error from a method as from the op called as a function.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, TypeVar
+
+import numpy as np
+
+from . import linalg, reductions, selection, shapes
+from .node import Node
+from .operands import axis_argument
+from .ops import Op
+
+T = TypeVar("T", bound="ArrayMethods")
+
+
+class ArrayMethods:
+    """Tensor's methods beyond the elementwise ones (mixed into Tensor)."""
+
+    __slots__ = ()
+    data: np.ndarray
+    _unary: Callable[[Op, Any], Any]
+    _binary: Callable[[Op, Any, Any], Any]
+    _wide: Callable[[Op, Sequence[Any]], Any]
+
+    # --- products and selection --------------------------------------------------------------
+
+    def matmul(self: T, other: Any) -> T:
+        """self @ other with numpy's rules (1-D operands, broadcast batch axes)"""
+        return self._binary(linalg.matmul, self, other)
+
+    __matmul__ = matmul
+
+    def __rmatmul__(self: T, other: Any) -> T:
+        return self._binary(linalg.matmul, other, self)
+
+    def clip(self: T, low: Optional[float], high: Optional[float]) -> T:
+        """min(max(x, low), high) (None: no bound); the gradient passes where low <= x <= high"""
+        return self._wide(selection.clip, (self, low, high))
+
+    # --- reductions and the softmax pair -----------------------------------------------------
+
+    def sum(self: T, axis: Any = None, keepdims: bool = False) -> T:
+        """sum over axis (an int, a tuple of ints, or None for all)"""
+        return self._wide(reductions.sum, (self, self._axis("sum", axis), keepdims))
+
+    def mean(self: T, axis: Any = None, keepdims: bool = False) -> T:
+        """sum / n over axis"""
+        return reductions.mean(self, self._axis("mean", axis), keepdims)
+
+    def var(self: T, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> T:
+        """sum((x - mean)^2) / (n - ddof) over axis"""
+        return reductions.var(self, self._axis("var", axis), keepdims, ddof)
+
+    def std(self: T, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> T:
+        """sqrt(var) over axis"""
+        return reductions.std(self, self._axis("std", axis), keepdims, ddof)
+
+    def max(self: T, axis: Any = None, keepdims: bool = False) -> T:
+        """maximum over axis; tied maxima share the gradient evenly"""
+        return self._wide(reductions.max, (self, self._axis("max", axis), keepdims))
+
+    def min(self: T, axis: Any = None, keepdims: bool = False) -> T:
+        """minimum over axis; tied minima share the gradient evenly"""
+        return self._wide(reductions.min, (self, self._axis("min", axis), keepdims))
+
+    def logsumexp(self: T, axis: Any = None, keepdims: bool = False) -> T:
+        """ln sum e^x over axis, computed stably"""
+        return self._wide(reductions.logsumexp, (self, self._axis("logsumexp", axis), keepdims))
+
+    def softmax(self: T, axis: int = -1) -> T:
+        """e^x / sum e^x along axis, computed stably"""
+        return self._binary(reductions.softmax, self, self._axis("softmax", axis))
+
+    def log_softmax(self: T, axis: int = -1) -> T:
+        """x - logsumexp(x) along axis"""
+        return self._binary(reductions.log_softmax, self, self._axis("log_softmax", axis))
+
+    def _axis(self: T, where: str, axis: Any) -> Any:
+        return axis_argument(where, axis, self.data.ndim)
+
+    # --- shapes ------------------------------------------------------------------------------
+
+    def reshape(self: T, *shape: Any) -> T:
+        """The same elements in a new shape (one entry may be -1)"""
+        return self._binary(shapes.reshape, self, _shape_argument(shape))
+
+    def transpose(self: T, *axes: Any) -> T:
+        """Permute the axes (reverse them when none are given)"""
+        return self._binary(shapes.transpose, self, _shape_argument(axes) if axes else None)
+
+    @property
+    def T(self: T) -> T:
+        """The axes reversed (numpy's .T)"""
+        return self._binary(shapes.transpose, self, None)
+
+    @property
+    def mT(self: T) -> T:
+        """The last two axes swapped (a batch of transposed matrices)"""
+        return self._unary(linalg.mT, self)
+
+    def squeeze(self: T, axis: Any = None) -> T:
+        """Drop size-1 axes (the given ones, or all)"""
+        return self._binary(shapes.reshape, self, shapes.squeezed_shape(self.data.shape, axis))
+
+    def unsqueeze(self: T, axis: int) -> T:
+        """Insert a size-1 axis at position axis"""
+        return self._binary(shapes.reshape, self, shapes.unsqueezed_shape(self.data.shape, axis))
+
+    expand_dims = unsqueeze
+
+    def flatten(self: T) -> T:
+        """The elements as one axis"""
+        return self._binary(shapes.reshape, self, (-1,))
+
+    def broadcast_to(self: T, shape: Sequence[int]) -> T:
+        """The tensor repeated (as numpy broadcasting) to shape"""
+        return self._binary(shapes.expand, self, tuple(shape))
+
+    expand = broadcast_to
+
+    def __getitem__(self: T, index: Any) -> T:
+        return self._binary(shapes.getitem, self, _index(index))
+
+
+def _shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
+    """reshape(2, 3) and reshape((2, 3)) alike."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        return tuple(args[0])
+    return args
+
+
+def _index(index: Any) -> Any:
+    """An index with nodes replaced by their data (an index carries no gradient)."""
+    if isinstance(index, Node):
+        return index.data
+    if type(index) is tuple:
+        return tuple(x.data if isinstance(x, Node) else x for x in index)
+    return index

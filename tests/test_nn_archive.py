@@ -2,7 +2,6 @@
 headers, with a ValueError naming the problem, bounded memory, and the model left unchanged."""
 from __future__ import annotations
 
-import bz2
 import io
 import pickle
 import tracemalloc
@@ -115,7 +114,8 @@ def test_names_numpy_savez_cannot_take_round_trip(tmp_path):
 
 
 @given(st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
-                        max_size=12).filter(lambda name: not name.startswith("net")),
+                        max_size=12).filter(lambda name: not name.startswith("net")
+                                            and not hasattr(nn.Module, name)),
                 max_size=4, unique=True))
 def test_any_name_round_trips(tmp_path_factory, names):
     _round_trips(Named(names, rng=1), Named(names, rng=2),
@@ -212,7 +212,7 @@ def test_a_payload_shorter_than_the_zip_declares_is_truncated(tmp_path):
     model = nn.Neuron(3)
     path = _npz(tmp_path / "short.npz", dict(_entries(model), weight=_npy((3,), bytes(16))))
     _forge_size(path, "weight.npy", len(_npy((3,))))
-    _refused(model, path, r"corrupt entry 'weight' \(.*(truncated|Bad CRC)")
+    _refused(model, path, r"corrupt entry 'weight' \(truncated: 16 of 24 bytes\)")
 
 
 BROKEN = b"{'descr': '<f8', 'shape': (3,) oops}"
@@ -253,7 +253,6 @@ def test_duplicated_entries_are_refused(tmp_path):
 def test_only_stored_and_deflated_entries_are_read(tmp_path):
     model = nn.Neuron(3)
     path = _npz(tmp_path / "bz2.npz", _entries(model), zipfile.ZIP_BZIP2)
-    assert bz2  # zipfile needs the bz2 module to write this file
     _refused(model, path, r"entry '(weight|bias)' uses zip compression method 12")
 
 

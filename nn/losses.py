@@ -53,15 +53,29 @@ def mse_loss(pred: Any, targets: Any, reduction: str = "mean") -> Tensor:
 def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> Tensor:
     """-(t ln p + (1 - t) ln(1 - p)), each log clamped below at -100 so p = 0 or 1 stays finite.
 
+    p and t must lie in [0, 1] (a ValueError otherwise, nan included, as in PyTorch): a p outside
+    it would give a negative or nan loss.
+
     The clamp clips p (and 1 - p) at e^-100 (in float32 at its smallest normal number, where
     ln is about -87.3), so a clamped term passes no gradient, and no log of 0 is ever taken.
     """
     p, t = _pair("binary_cross_entropy", probs, targets)
+    _check_unit_interval("probabilities", p.data, "; for unbounded scores (logits) use "
+                         "binary_cross_entropy_with_logits")
+    _check_unit_interval("targets", t)
     floor = max(math.exp(LOG_FLOOR), float(np.finfo(p.dtype).tiny))
     log_p = p.clip(floor, None).log()
     log_q = (1.0 - p).clip(floor, None).log()
     losses = t * -log_p + (1.0 - t) * -log_q  # negated first: a zero loss is +0, not -0
     return _reduced(losses, reduction, "binary_cross_entropy")
+
+
+def _check_unit_interval(what: str, values: np.ndarray, hint: str = "") -> None:
+    """A ValueError naming the values outside [0, 1] (nan among them), as PyTorch refuses them."""
+    outside = ~((values >= 0.0) & (values <= 1.0))
+    if outside.any():
+        raise ValueError(f"binary_cross_entropy: {what} must lie in [0, 1], got "
+                         f"{np.unique(values[outside])[:5].tolist()}{hint}")
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any,

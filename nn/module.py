@@ -7,13 +7,13 @@ registering: assigning `self.weight = Tensor(..., requires_grad=True)` is enough
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, Union
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
 from autodiff import Tensor
 
-PathLike = Union[str, "os.PathLike[str]"]
+from .archive import NpzReader, PathLike, npz_path, write_npz
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -85,42 +85,45 @@ class Module:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Copy state into the parameters; every name, shape and dtype is checked first, and on
         any mismatch a ValueError lists all of them and nothing is changed."""
+        self._refuse_mismatches("load_state_dict", state, lambda name: np.asarray(state[name]))
+        for name, p in self.named_parameters():
+            p.data[...] = state[name]  # in place: the arrays other code holds stay current
+
+    def save(self, path: PathLike) -> None:
+        """Write the parameters to an .npz file (adding the suffix when it is missing)."""
+        write_npz(path, self.state_dict())
+
+    def load(self, path: PathLike) -> None:
+        """Read parameters saved by `save` and load them, checking every entry's name, shape
+        and dtype from its header before reading any data (see nn.archive)."""
+        if not os.path.exists(path) and os.path.exists(npz_path(path)):
+            path = npz_path(path)  # save() added the suffix
+        with NpzReader(path) as archive:
+            self._refuse_mismatches(f"load({os.fspath(path)!r})", archive.names, archive.header)
+            state = {name: archive.read(name, p.shape, p.dtype)
+                     for name, p in self.named_parameters()}
+        self.load_state_dict(state)
+
+    def _refuse_mismatches(self, where: str, names: Iterable[str],
+                           describe: Callable[[str], Any]) -> None:
+        """A ValueError listing every missing, unexpected, wrongly shaped or typed entry among
+        names, where describe(name) has the entry's .shape and .dtype (asked of shared names
+        only, so an unexpected entry is never read)."""
         params = dict(self.named_parameters())
-        problems = [f"missing {name!r}" for name in params if name not in state]
-        problems += [f"unexpected {name!r}" for name in state if name not in params]
-        for name in params.keys() & state.keys():
-            have, given = params[name].data, np.asarray(state[name])
+        names = dict.fromkeys(names)  # ordered, with fast membership
+        problems = [f"missing {name!r}" for name in params if name not in names]
+        problems += [f"unexpected {name!r}" for name in names if name not in params]
+        for name, param in params.items():
+            if name not in names:
+                continue
+            have, given = param.data, describe(name)  # in order: the first bad entry is named
             if given.shape != have.shape:
                 problems.append(f"{name!r} has shape {given.shape}, the model {have.shape}")
             elif given.dtype != have.dtype:
                 problems.append(f"{name!r} has dtype {given.dtype}, the model {have.dtype}")
         if problems:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: nothing loaded, "
-                             f"because: " + "; ".join(sorted(problems)))
-        for name, p in params.items():
-            p.data[...] = state[name]  # in place: the arrays other code holds stay current
-
-    def save(self, path: PathLike) -> None:
-        """Write the parameters to an .npz file (numpy adds the suffix when it is missing)."""
-        np.savez(path, **self.state_dict())
-
-    def load(self, path: PathLike) -> None:
-        """Read parameters saved by `save` (never unpickling anything) and load them."""
-        if not os.path.exists(path) and os.path.exists(os.fspath(path) + ".npz"):
-            path = os.fspath(path) + ".npz"  # np.savez added the suffix in save()
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"load: {os.fspath(path)!r} holds a single array, not an .npz "
-                             f"archive written by save()")
-        state = {}
-        with archive:
-            for name in archive.files:
-                try:
-                    state[name] = archive[name]
-                except ValueError as error:  # an object array needs pickle: refused
-                    raise ValueError(f"load: entry {name!r} of {os.fspath(path)!r} cannot be "
-                                     f"read without pickle ({error})") from None
-        self.load_state_dict(state)
+            raise ValueError(f"{type(self).__name__}.{where}: nothing loaded, because: "
+                             + "; ".join(sorted(problems)))
 
     # --- printing ----------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ is added to the gradient before the rule runs.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import numbers
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +19,14 @@ class Optimizer:
     """The shared part: the parameter list, zero_grad, and the decayed gradient."""
 
     def __init__(self, params: Iterable[Tensor], lr: float, weight_decay: float) -> None:
+        where = type(self).__name__
+        if isinstance(params, Tensor) or not isinstance(params, Iterable):
+            # a Tensor is iterable, but over copies of its rows: step() would never change it
+            raise TypeError(f"{where}: params must be a list of Tensors, got a "
+                            f"{type(params).__name__} (pass [w] or model.parameters())")
         self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{where}: params is empty; there is nothing to optimise")
         for i, p in enumerate(self.params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is a "
@@ -79,11 +88,18 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"Adam: betas must be a pair (b1, b2) of floats in [0, 1), got a "
+                            f"{type(betas).__name__}")
+        if len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair (b1, b2) of floats in [0, 1), got "
+                             f"{len(betas)} values: {tuple(betas)}")
         for beta in betas:
+            _check_real("betas", beta)
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
+                raise ValueError(f"Adam: betas must lie in [0, 1), got {tuple(betas)}")
         _check_at_least("eps", eps, 0.0)
-        self.betas = betas
+        self.betas = (float(betas[0]), float(betas[1]))
         self.eps = eps
 
     def _update(self, g: np.ndarray, state: dict[str, Any]) -> np.ndarray:
@@ -99,6 +115,12 @@ class Adam(Optimizer):
         return self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+def _check_real(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got a {type(value).__name__}")
+
+
 def _check_at_least(name: str, value: float, low: float) -> None:
+    _check_real(name, value)
     if not value >= low:  # also refuses nan
         raise ValueError(f"{name} must be >= {low}, got {value!r}")

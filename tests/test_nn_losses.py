@@ -183,3 +183,30 @@ def test_cross_entropy_errors():
 def test_hinge_refuses_zero_one_targets():
     with pytest.raises(ValueError, match=r"-1 or \+1, got \[0.0\]"):
         nn.hinge_loss(Tensor([0.5, 2.0]), [0.0, 1.0])
+
+
+outside_unit = st.one_of(st.floats(max_value=0.0, exclude_max=True),
+                         st.floats(min_value=1.0, exclude_min=True), st.just(np.nan))
+
+
+@given(st.data(), outside_unit)
+def test_bce_refuses_probabilities_outside_zero_one(data, bad):
+    p, t = data.draw(pairs(0.0, 1.0, st.floats(0, 1)))
+    p.flat[data.draw(st.integers(0, p.size - 1))] = bad
+    with pytest.raises(ValueError, match=r"probabilities must lie in \[0, 1\], got \[.*\]; for "
+                                         r"unbounded scores \(logits\) use "
+                                         r"binary_cross_entropy_with_logits"):
+        nn.binary_cross_entropy(Tensor(p), t)
+
+
+@given(st.data(), outside_unit)
+def test_bce_refuses_targets_outside_zero_one(data, bad):
+    p, t = data.draw(pairs(0.0, 1.0, st.floats(0, 1)))
+    t.flat[data.draw(st.integers(0, t.size - 1))] = bad
+    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\], got \[.*\]$"):
+        nn.binary_cross_entropy(Tensor(p), t)
+
+
+def test_bce_names_the_values_outside_zero_one():
+    with pytest.raises(ValueError, match=r"got \[-0.5, 1.5, nan\]"):
+        nn.binary_cross_entropy(Tensor([1.5, 0.5, -0.5, np.nan, 1.5]), [1.0] * 5)

@@ -123,3 +123,47 @@ def test_bad_settings_are_refused():
         nn.Adam(params, betas=(0.9, 1.0))
     with pytest.raises(TypeError, match="parameter 0 is a ndarray"):
         nn.SGD([np.zeros(2)], lr=0.1)
+
+
+@pytest.mark.parametrize("make", [lambda w: nn.SGD(w, lr=0.1), lambda w: nn.Adam(w)])
+def test_a_single_tensor_or_a_model_is_refused(make):
+    w = Tensor(np.zeros((2, 2)), requires_grad=True)
+    with pytest.raises(TypeError, match=r"params must be a list of Tensors, got a Tensor "
+                                        r"\(pass \[w\] or model.parameters\(\)\)"):
+        make(w)
+    with pytest.raises(TypeError, match=r"got a MLP \(pass \[w\] or model.parameters\(\)\)"):
+        make(nn.MLP(2, [1]))  # a model, not its parameters
+
+
+@pytest.mark.parametrize("make", [lambda ps: nn.SGD(ps, lr=0.1), lambda ps: nn.Adam(ps)])
+def test_no_parameters_is_refused(make):
+    with pytest.raises(ValueError, match="params is empty"):
+        make([])
+    with pytest.raises(ValueError, match="params is empty"):
+        make(nn.Module().parameters())
+
+
+@pytest.mark.parametrize("betas, error, match", [
+    ((0.9,), ValueError, r"betas must be a pair \(b1, b2\) of floats in \[0, 1\), got 1 "
+                         r"values: \(0.9,\)"),
+    ((0.9, 0.99, 0.999), ValueError, r"got 3 values"),
+    (0.9, TypeError, r"betas must be a pair .* got a float"),
+    ((0.9, "0.999"), TypeError, r"betas must be a real number, got a str"),
+    ((0.9, None), TypeError, r"betas must be a real number, got a NoneType"),
+    ((-0.1, 0.999), ValueError, r"betas must lie in \[0, 1\), got \(-0.1, 0.999\)"),
+    ((0.9, float("nan")), ValueError, r"betas must lie in \[0, 1\), got \(0.9, nan\)"),
+])
+def test_betas_must_be_a_pair_in_zero_one(betas, error, match):
+    with pytest.raises(error, match=match):
+        nn.Adam([Tensor(np.zeros(1), requires_grad=True)], betas=betas)
+
+
+def test_betas_may_be_a_list_of_any_reals():
+    optimizer = nn.Adam([Tensor(np.zeros(1), requires_grad=True)], betas=[0, np.float32(0.5)])
+    assert optimizer.betas == (0.0, 0.5)
+
+
+@pytest.mark.parametrize("setting", ["lr", "weight_decay", "momentum"])
+def test_settings_must_be_numbers(setting):
+    with pytest.raises(TypeError, match=rf"{setting} must be a real number, got a str"):
+        nn.SGD([Tensor(np.zeros(1), requires_grad=True)], **{"lr": 0.1, setting: "0.1"})

@@ -90,6 +90,7 @@ def test_tqdm_progress_bar(capsys):
 
 
 def test_fit_refuses_empty_data():
+    neuron = nn.Neuron(2)
     with pytest.raises(ValueError, match="X is empty"):
-        nn.fit(nn.Neuron(2), nn.mse_loss, np.zeros((0, 2)), np.zeros(0),
-               nn.SGD([], lr=0.1), progress=False)
+        nn.fit(neuron, nn.mse_loss, np.zeros((0, 2)), np.zeros(0),
+               nn.SGD(neuron.parameters(), lr=0.1), progress=False)

@@ -184,10 +184,10 @@ def test_unexpected_zip_bomb_is_never_inflated(tmp_path):
 
 def test_expected_zip_bomb_with_forged_sizes_inflates_only_the_expected_bytes(tmp_path):
     model = nn.Neuron(3)
-    entries = dict(_entries(model), weight=_npy((3,), bytes(8 * 10 ** 7)))
+    entries = dict(_entries(model), weight=_npy((3, 1), bytes(8 * 10 ** 7)))
     path = _npz(tmp_path / "bomb.npz", entries, zipfile.ZIP_DEFLATED)
     assert _refused(model, path, r"corrupt entry 'weight'.*holds 80000000") < MB
-    _forge_size(path, "weight.npy", len(_npy((3,))))  # the zip now agrees with the header
+    _forge_size(path, "weight.npy", len(_npy((3, 1))))  # the zip now agrees with the header
     assert _refused(model, path, r"corrupt entry 'weight' \(Bad CRC-32") < MB
 
 
@@ -199,19 +199,19 @@ def test_forged_huge_shape_is_refused_before_allocating(tmp_path, shape):
 
 
 @pytest.mark.parametrize("payload, match", [
-    (bytes(16), r"declares \(3,\) float64, 24 bytes of data, but the entry holds 16"),
-    (bytes(32), r"declares \(3,\) float64, 24 bytes of data, but the entry holds 32"),
+    (bytes(16), r"declares \(3, 1\) float64, 24 bytes of data, but the entry holds 16"),
+    (bytes(32), r"declares \(3, 1\) float64, 24 bytes of data, but the entry holds 32"),
 ], ids=["shorter", "longer"])
 def test_payload_must_be_the_size_its_header_declares(tmp_path, payload, match):
     model = nn.Neuron(3)
-    path = _npz(tmp_path / "sized.npz", dict(_entries(model), weight=_npy((3,), payload)))
+    path = _npz(tmp_path / "sized.npz", dict(_entries(model), weight=_npy((3, 1), payload)))
     _refused(model, path, r"corrupt entry 'weight': its header " + match)
 
 
 def test_a_payload_shorter_than_the_zip_declares_is_truncated(tmp_path):
     model = nn.Neuron(3)
-    path = _npz(tmp_path / "short.npz", dict(_entries(model), weight=_npy((3,), bytes(16))))
-    _forge_size(path, "weight.npy", len(_npy((3,))))
+    path = _npz(tmp_path / "short.npz", dict(_entries(model), weight=_npy((3, 1), bytes(16))))
+    _forge_size(path, "weight.npy", len(_npy((3, 1))))
     _refused(model, path, r"corrupt entry 'weight' \(truncated: 16 of 24 bytes\)")
 
 
@@ -220,12 +220,12 @@ BROKEN = b"{'descr': '<f8', 'shape': (3,) oops}"
 
 @pytest.mark.parametrize("entry, match", [
     (b"not a numpy file at all", r"corrupt entry 'weight' \(the magic string is not correct"),
-    (_npy((3,))[:20], r"corrupt entry 'weight' \(truncated"),
+    (_npy((3, 1))[:20], r"corrupt entry 'weight' \(truncated"),
     (b"\x93NUMPY\x01\x00" + len(BROKEN).to_bytes(2, "little") + BROKEN,
      r"corrupt entry 'weight' \(Cannot parse header"),
     (b"\x93NUMPY\x02\x00" + (10 ** 8).to_bytes(4, "little"), r"corrupt entry 'weight' \(a header "
                                                               r"of 100000000 bytes"),
-    (b"\x93NUMPY\x03\x00" + _npy((3,))[8:], r"corrupt entry 'weight' \(.npy format version"),
+    (b"\x93NUMPY\x03\x00" + _npy((3, 1))[8:], r"corrupt entry 'weight' \(.npy format version"),
 ])
 def test_corrupt_header_names_the_entry(tmp_path, entry, match):
     model = nn.Neuron(3)
@@ -235,14 +235,14 @@ def test_corrupt_header_names_the_entry(tmp_path, entry, match):
 @pytest.mark.parametrize("descr", ["|O", [("x", "<f8"), ("y", "|O")]])
 def test_object_entries_are_never_unpickled(tmp_path, descr):
     model = nn.Neuron(3)
-    entries = dict(_entries(model), weight=_npy((3,), pickle.dumps([1, 2, 3]), descr=descr))
+    entries = dict(_entries(model), weight=_npy((3, 1), pickle.dumps([1, 2, 3]), descr=descr))
     _refused(model, _npz(tmp_path / "objects.npz", entries), r"'weight'.*without pickle")
 
 
 def test_duplicated_entries_are_refused(tmp_path):
     model = nn.Neuron(3)
     path = tmp_path / "twice.npz"
-    entries = [*_entries(model).items(), ("weight", _npy((3,)))]
+    entries = [*_entries(model).items(), ("weight", _npy((3, 1)))]
     with zipfile.ZipFile(path, "w") as archive, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # zipfile warns of the duplicate it is told to write
         for name, data in entries:
@@ -298,8 +298,8 @@ def test_reader_reads_only_the_shape_and_dtype_asked_for(tmp_path):
     nn.Neuron(3).save(tmp_path / "model.npz")
     with NpzReader(tmp_path / "model.npz") as archive:
         assert archive.names == ["weight", "bias"]
-        assert archive.header("weight")[:3] == ((3,), np.dtype(np.float64), False)
-        with pytest.raises(ValueError, match=r"entry 'weight' holds \(3,\) float64, not "
-                                             r"\(3,\) float32"):
-            archive.read("weight", (3,), np.float32)
-        assert archive.read("bias", (), np.float64).shape == ()
+        assert archive.header("weight")[:3] == ((3, 1), np.dtype(np.float64), False)
+        with pytest.raises(ValueError, match=r"entry 'weight' holds \(3, 1\) float64, not "
+                                             r"\(3, 1\) float32"):
+            archive.read("weight", (3, 1), np.float32)
+        assert archive.read("bias", (1,), np.float64).shape == (1,)

@@ -38,6 +38,7 @@ ELEMENTWISE_TORCH: dict[str, Callable[..., Any]] = {
     "bent_identity": lambda x: (torch.sqrt(x * x + 1) - 1) / 2 + x,
     "leaky_relu": lambda x, slope: torch.where(x > 0, x, x * slope),  # slope is differentiable
     "elu": lambda x, alpha: F.elu(x, alpha),
+    "lerp": torch.lerp,  # registered by tests/conftest.py: an op of three inputs
     "step": lambda x: (x > 0).to(x.dtype) + 0 * x,  # torch's mask has no graph: add a zero one
 }
 
@@ -75,7 +76,8 @@ def test_elementwise_ops_match_torch(name: str) -> None:
     if name not in ELEMENTWISE_TORCH:
         pytest.skip(f"{name}: no PyTorch counterpart known (a user-registered op)")
     op, rng = REGISTRY[name], np.random.default_rng(0)
-    pairs = BROADCAST_PAIRS if len(op.params) == 2 else [(s,) for s, _ in BROADCAST_PAIRS]
+    pairs = {1: [(s,) for s, _ in BROADCAST_PAIRS], 2: BROADCAST_PAIRS,
+             3: [(s, t, t) for s, t in BROADCAST_PAIRS]}[len(op.params)]
     for shapes in pairs:
         inputs = [_draw(d if f is not None else None, s, rng)
                   for d, f, s in zip(op.domain, op.derivatives, shapes)]

@@ -125,7 +125,8 @@ def draw_overview(path: pathlib.Path, chosen: dict[str, tuple[autodiff.Op, float
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", default="out/activations", help="folder for the pictures")
     args = parser.parse_args(argv)
     timer = _plots.Timer()

@@ -21,9 +21,10 @@ from _plots import plt
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2000)
-    parser.add_argument("--lr", type=float, default=1.0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=2000, help="full-batch SGD steps")
+    parser.add_argument("--lr", type=float, default=1.0, help="learning rate")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
     parser.add_argument("--out", default="out/and_gate", help="folder for the pictures")
     args = parser.parse_args(argv)

@@ -64,9 +64,10 @@ def one_step_graph(x: float, y: float, w: float, b: float) -> Value:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=500)
-    parser.add_argument("--lr", type=float, default=0.05)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=500, help="passes over the 100 beans")
+    parser.add_argument("--lr", type=float, default=0.05, help="learning rate")
     parser.add_argument("--out", default="out/beans", help="folder for the pictures")
     args = parser.parse_args(argv)
 

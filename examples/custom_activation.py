@@ -131,10 +131,12 @@ def plot(path: pathlib.Path, model: nn.MLP, X: np.ndarray, labels: np.ndarray,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--examples", type=int, default=100, help="hypothesis examples")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=300, help="full-batch Adam steps")
+    parser.add_argument("--examples", type=int, default=100,
+                        help="hypothesis examples in the property test")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data and the weights")
     parser.add_argument("--out", default="out/custom_activation", help="folder for the pictures")
     args = parser.parse_args(argv)
     timer = _plots.Timer()

@@ -11,8 +11,8 @@ matrix, the misclassified test digits, and the loss and accuracy per epoch.
 
     python examples/digits.py [--epochs 20] [--out out/digits]
 
-Needs scikit-learn for the data (`pip install scikit-learn`); without it the script says so
-and exits successfully.
+Needs scikit-learn for the data (in the `examples` extra); without it the script says so and
+exits with status 1.
 """
 from __future__ import annotations
 
@@ -110,12 +110,14 @@ def plot_mistakes(path, images: np.ndarray, true: np.ndarray, pred: np.ndarray) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=20, help="passes over the training images")
     parser.add_argument("--hidden", type=int, default=128, help="units in the hidden layer")
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per minibatch")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the split, the weights and the shuffling")
     parser.add_argument("--target", type=float, default=0.95,
                         help="exit with status 1 below this test accuracy")
     parser.add_argument("--out", default="out/digits", help="folder for the pictures")
@@ -123,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     timer = _plots.Timer()
     data = load()
     if data is None:
-        print("digits: needs scikit-learn for its bundled digits data: pip install scikit-learn")
-        return 0
+        print("digits: needs scikit-learn for its bundled digits data: pip install scikit-learn",
+              file=sys.stderr)
+        return 1
     out = _plots.output_dir(args.out)
 
     images, y = data

@@ -51,9 +51,10 @@ def neuron() -> ad.Value:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out/graph"),
-                        help="folder for the pictures (created; default out/graph/)")
+                        help="folder for the pictures, made if missing")
     out = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
     roots = {"expression": expression(), "neuron": neuron()}

@@ -45,8 +45,9 @@ def scorer(model: nn.MLP) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--steps", type=int, default=100, help="full-batch SGD steps")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and the weights")
     parser.add_argument("--out", default="out/moons", help="folder for the pictures")
     args = parser.parse_args(argv)

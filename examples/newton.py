@@ -118,9 +118,11 @@ def plot(path: Any, runs: dict[str, Run], tol: float, x: np.ndarray, y: np.ndarr
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--tol", type=float, default=1e-6, help="stop when |gradient| < tol")
-    parser.add_argument("--max-gd-steps", type=int, default=20000)
+    parser.add_argument("--max-gd-steps", type=int, default=20000,
+                        help="at most this many gradient-descent steps")
     parser.add_argument("--out", default="out/newton", help="folder for the pictures")
     args = parser.parse_args(argv)
     timer = _plots.Timer()

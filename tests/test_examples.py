@@ -2,11 +2,13 @@
 exits 0, prints its key result and writes its pictures.
 
 Each runs in a subprocess with the examples folder as its script directory, as
-`python examples/NAME.py` does. Needs matplotlib (the `examples` extra); digits also needs
-scikit-learn and is skipped without it.
+`python examples/NAME.py` does, and imports this checkout's packages whatever the environment
+has installed. Needs the `examples` extra: matplotlib, and scikit-learn for digits (which fails
+without it, as the example itself does).
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -18,15 +20,23 @@ import autodiff
 
 pytest.importorskip("matplotlib", reason="the examples need the examples extra (matplotlib)")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+NAMES = sorted(path.stem for path in EXAMPLES.glob("[!_]*.py"))
+
+
+def launch(name: str, *args: str, first: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python examples/NAME.py ARGS`, importing from first (if given), then from the checkout."""
+    path = [str(first), str(ROOT)] if first else [str(ROOT)]
+    return subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), *args],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(path)})
 
 
 def run(name: str, tmp_path: Path, *args: str) -> tuple[str, Path]:
     """Run examples/NAME.py with --out in tmp_path; return its stdout and the output folder."""
     out = tmp_path / name
-    done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--out", str(out), *args],
-                          capture_output=True, text=True, timeout=120,
-                          cwd=EXAMPLES.parent)
+    done = launch(name, "--out", str(out), *args)
     assert done.returncode == 0, f"{name} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done.stdout, out
 
@@ -76,7 +86,6 @@ def test_custom_activation_registers_tests_and_trains(tmp_path: Path) -> None:
 
 
 def test_digits_trains_a_classifier(tmp_path: Path) -> None:
-    pytest.importorskip("sklearn", reason="digits needs scikit-learn for its data")
     stdout, out = run("digits", tmp_path, "--epochs", "2", "--target", "0.8")
     assert re.search(r"test accuracy \d+\.\d%", stdout)
     assert pictures(out) == {"digits", "mistakes"}
@@ -90,3 +99,24 @@ def test_beans_matches_the_hand_derived_gradients(tmp_path: Path) -> None:
 def test_graph_writes_the_dot_text(tmp_path: Path) -> None:
     _, out = run("graph", tmp_path)
     assert {path.name for path in out.glob("*.dot")} == {"expression.dot", "neuron.dot"}
+
+
+def test_digits_without_scikit_learn_says_so_and_fails(tmp_path: Path) -> None:
+    hiding = tmp_path / "hiding" / "sklearn"
+    hiding.mkdir(parents=True)
+    (hiding / "__init__.py").write_text("raise ImportError('scikit-learn is not installed')\n")
+    done = launch("digits", "--out", str(tmp_path / "digits"), first=hiding.parent)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "pip install scikit-learn" in done.stderr
+    assert not (tmp_path / "digits").exists()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_help_shows_the_default_of_every_option(name: str) -> None:
+    done = launch(name, "--help")
+    assert done.returncode == 0, done.stderr
+    listed = re.split(r"^(?:options|optional arguments):$", done.stdout, flags=re.MULTILINE)[1]
+    options = [" ".join(entry.split()) for entry in re.split(r"\n  (?=-)", listed)[1:]]
+    assert options and options[0].startswith("-h, --help")
+    for option in options[1:]:
+        assert re.search(r"\(default: \S+\)$", option), f"{name}: {option}"

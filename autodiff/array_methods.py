@@ -1,4 +1,5 @@
-"""The array-only methods of Tensor: products, reductions, the softmax pair, shapes.
+"""The array-only methods of Tensor: products, reductions, the softmax pair, shapes, dtype and
+copies, iteration, and the elementwise == and !=.
 
 Each is one call into the registry through the Tensor's recording hot paths (`_unary`,
 `_binary`, `_wide`); axes are checked here, against the tensor's own number of dimensions, so a
@@ -6,13 +7,13 @@ bad axis gets the same error from a method as from the op called as a function.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
 
 import numpy as np
 
-from . import linalg, reductions, selection, shapes
+from . import dtypes, linalg, reductions, selection, shapes
 from .node import Node
-from .operands import axis_argument
+from .operands import axis_argument, tensor_operand
 from .ops import Op
 
 T = TypeVar("T", bound="ArrayMethods")
@@ -83,15 +84,45 @@ class ArrayMethods:
     def _axis(self: T, where: str, axis: Any) -> Any:
         return axis_argument(where, axis, self.data.ndim)
 
+    def argmax(self, axis: Optional[int] = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the maxima along axis (None: in the flattened data); ints, no gradient"""
+        return self.data.argmax(axis=self._single_axis("argmax", axis), keepdims=keepdims)
+
+    def argmin(self, axis: Optional[int] = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the minima along axis (None: in the flattened data); ints, no gradient"""
+        return self.data.argmin(axis=self._single_axis("argmin", axis), keepdims=keepdims)
+
+    def _single_axis(self, where: str, axis: Any) -> Optional[int]:
+        checked = axis_argument(where, axis, self.data.ndim)
+        if isinstance(checked, tuple):
+            raise TypeError(f"{where}: axis must be an int or None, got {axis!r}")
+        return checked
+
+    # --- dtype, copies and plain values ------------------------------------------------------
+
+    def astype(self: T, dtype: Any) -> T:
+        """The data in another float dtype, recorded: the gradient comes back in this dtype"""
+        return self._binary(dtypes.cast, self, dtypes.float_dtype(dtype, "astype"))
+
+    def clone(self: T) -> T:
+        """A copy of the data that stays in the graph (the gradient passes through)"""
+        return self._binary(dtypes.cast, self, self.data.dtype)
+
+    def tolist(self) -> Any:
+        """The data as (nested lists of) Python floats; a 0-d tensor gives one float"""
+        return self.data.tolist()
+
     # --- shapes ------------------------------------------------------------------------------
 
     def reshape(self: T, *shape: Any) -> T:
         """The same elements in a new shape (one entry may be -1)"""
-        return self._binary(shapes.reshape, self, _shape_argument(shape))
+        return self._binary(shapes.reshape, self, shape_argument(shape))
+
+    view = reshape  # PyTorch's name
 
     def transpose(self: T, *axes: Any) -> T:
         """Permute the axes (reverse them when none are given)"""
-        return self._binary(shapes.transpose, self, _shape_argument(axes) if axes else None)
+        return self._binary(shapes.transpose, self, shape_argument(axes) if axes else None)
 
     @property
     def T(self: T) -> T:
@@ -126,12 +157,45 @@ class ArrayMethods:
     def __getitem__(self: T, index: Any) -> T:
         return self._binary(shapes.getitem, self, _index(index))
 
+    def __iter__(self: T) -> Iterator[T]:
+        # Without this Python iterates by indexing until IndexError: [] for a 0-d tensor.
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor (use .item() for its number)")
+        return (self[i] for i in range(len(self.data)))
 
-def _shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
-    """reshape(2, 3) and reshape((2, 3)) alike."""
+    # --- == and != -------------------------------------------------------------------------
+
+    # Elementwise, returning bool arrays like < and > (numpy's and PyTorch's habit). The hash
+    # stays identity, so tensors are dict keys and set members (found by identity), but
+    # `t in a_list` and `a_list.index(t)` compare elementwise, as for numpy arrays: code that
+    # holds nodes in lists compares their ids.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        data = _equality_operand(other)
+        return NotImplemented if data is NotImplemented else np.asarray(self.data == data)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        data = _equality_operand(other)
+        return NotImplemented if data is NotImplemented else np.asarray(self.data != data)
+
+
+def shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
+    """A shape given as separate ints or as one sequence: reshape(2, 3) and reshape((2, 3))."""
     if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
         return tuple(args[0])
     return args
+
+
+def _equality_operand(x: Any) -> Any:
+    """The data a Tensor is compared with by == and !=; NotImplemented for anything else (a
+    Value, a string, None), so Python falls back to identity: `t == None` is False."""
+    if isinstance(x, ArrayMethods):
+        return x.data
+    try:
+        return tensor_operand("comparison", x)
+    except TypeError:
+        return NotImplemented
 
 
 def _index(index: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from . import node as modes
-from . import linalg, reductions, selection, shapes
+from . import linalg, numpy_api, reductions, selection, shapes
 from .engine import backward, topological_order
 from .array_methods import ArrayMethods
 from .methods import OpMethods
@@ -174,7 +174,9 @@ class Tensor(ArrayMethods, OpMethods, Node):
     _unary = staticmethod(_unary)  # the recording hot paths the shared methods call
     _binary = staticmethod(_binary)
     _wide = staticmethod(_wide)
-    __array_ufunc__ = None  # numpy defers to the reflected operators: ndarray * Tensor -> Tensor
+    # np.exp(t), np.sum(t), ndarray * t: the registered ops, recorded (see numpy_api.py)
+    __array_ufunc__ = numpy_api.array_ufunc
+    __array_function__ = numpy_api.array_function
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
@@ -332,8 +334,8 @@ class Tensor(ArrayMethods, OpMethods, Node):
         self._version = writes
         return self
 
-    # Comparisons compare data and return bool arrays (no gradient); `==` stays identity,
-    # as for Value, so tensors can be dictionary keys and graph-walk set members.
+    # Comparisons compare data and return bool arrays (no gradient); for == and != see
+    # array_methods.py.
     def __lt__(self, other: Any) -> np.ndarray:
         return np.asarray(self.data < _compared(other))
 

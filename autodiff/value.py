@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import node as modes
+from . import numpy_api
 from .engine import backward
 from .methods import OpMethods
 from .node import MODE, Node
@@ -125,12 +126,13 @@ class Value(OpMethods, Node):
     `data` is a float (ints, bools and numpy scalars are converted), `grad` is d(root)/d(self)
     after `root.backward()`, accumulated over calls. `==` is identity, as in micrograd, so
     values can be dictionary keys; `<`, `>` and the rest compare data and return a bool.
+    `float(v)`, `int(v)`, `round(v, n)` and `v.item()` are plain numbers.
     """
 
     __slots__ = ()
     _unary = staticmethod(_unary)  # the recording hot paths the shared methods call
     _binary = staticmethod(_binary)
-    __array_ufunc__ = None  # ndarray (op) Value defers to Value's reflected operator
+    __array_ufunc__ = numpy_api.array_ufunc  # np.cos(v) is v.cos(), recorded
 
     def __init__(self, data: Any, label: str = "") -> None:
         if isinstance(data, Node):
@@ -191,6 +193,13 @@ class Value(OpMethods, Node):
 
     def __float__(self) -> float:
         return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __round__(self, ndigits: Optional[int] = None) -> float | int:
+        # A number, as float(v) and int(v) are: for printing, never part of the graph.
+        return round(self.data, ndigits)
 
     # Comparisons compare data and return bool (no gradient); identity stays the hash.
     def __lt__(self, other: Any) -> bool:

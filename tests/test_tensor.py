@@ -100,11 +100,12 @@ def test_op_parents_and_detach() -> None:
     assert d.op == "" and not d.requires_grad and d.data is y.data
 
 
-def test_comparisons_give_bool_arrays_and_equality_is_identity() -> None:
+def test_comparisons_give_bool_arrays_and_the_hash_is_identity() -> None:
     x = Tensor([1.0, -1.0])
     np.testing.assert_array_equal(x > 0, [True, False])
     np.testing.assert_array_equal(x <= Tensor([0.0, 0.0]), [False, True])
-    assert x == x and x != Tensor([1.0, -1.0]) and len({x, x}) == 1
+    np.testing.assert_array_equal(x == Tensor([1.0, -1.0]), [True, True])  # elementwise
+    assert len({x, x, Tensor([1.0, -1.0])}) == 2  # hashed (and found) by identity
 
 
 def test_reflected_operators_with_numbers_and_arrays() -> None:

@@ -23,6 +23,13 @@ from .node import Node, enable_grad, no_grad, raw_data
 
 PER_ELEMENT_LIMIT = 64  # larger inputs are checked along random directions
 DIRECTIONS = 3
+NOT_SMOOTH = "the function is not smooth here"
+# A second derivative is the derivative of the formulas run on nodes: one that leaves the graph
+# (math.cos(x), float(x), x.data) is a constant there, right at first order and wrong at second.
+SECOND_ORDER_HINT = ("  (where gradcheck passes and gradgradcheck fails, a derivative formula "
+                     "probably computes on raw numbers: write formulas with autodiff ops, e.g. "
+                     "autodiff.cos(x) or np.cos(x), not math.cos(x) or x.data, so that they can "
+                     "be differentiated again)")
 
 
 class GradcheckError(AssertionError):
@@ -105,6 +112,8 @@ def _check(name: str, f: Callable[..., Any], inputs: Sequence[Node], eps: float,
     if not failures:
         return True
     if raise_exception:
+        if name == "gradgradcheck" and not any(NOT_SMOOTH in f for f in failures):
+            failures.append(SECOND_ORDER_HINT)
         raise GradcheckError(f"{name}: analytic and numeric derivatives differ "
                              f"(eps={eps}, atol={atol}, rtol={rtol}):\n" + "\n".join(failures))
     return False
@@ -129,7 +138,7 @@ def _worst(weighted_output: Callable[[], float], x: Node, analytic: Any, eps: fl
             d = rng.standard_normal(data.shape)
             d /= np.linalg.norm(d)
             probes.append((f" along random direction {k}", eps * d, float(np.sum(analytic * d))))
-    worst, worst_ratio = None, 1.0
+    worst, worst_ratio, worst_step = None, 1.0, None
     for where, step, a in probes:
         n = _difference(weighted_output, x, step) / (2 * eps)
         ratio = abs(a - n) / (atol + rtol * abs(n))
@@ -137,7 +146,26 @@ def _worst(weighted_output: Callable[[], float], x: Node, analytic: Any, eps: fl
             ratio = math.inf
         if ratio > worst_ratio:
             worst, worst_ratio = f"{where}: analytic {a!r}, numeric {n!r}", ratio
+            worst_step = step
+    if worst is not None:
+        worst += _kink_note(weighted_output, x, worst_step, eps, atol, rtol)
     return worst
+
+
+def _kink_note(weighted_output: Callable[[], float], x: Node, step: Any, eps: float,
+               atol: float, rtol: float) -> str:
+    """A hint when f is not smooth at the failing probe: there a central difference measures
+    neither side, so the two one-sided differences are shown ('' when they agree)."""
+    plus, minus = _sides(weighted_output, x, step)
+    centre = weighted_output()
+    left, right = (centre - minus) / eps, (plus - centre) / eps
+    smooth = abs(right - left) <= atol + rtol * max(abs(left), abs(right))
+    if smooth or not (math.isfinite(left) and math.isfinite(right)):
+        return ""
+    return (f"; {NOT_SMOOTH} (one-sided differences {left:.6g} from the left, {right:.6g} "
+            f"from the right): a kink, jump or pole within eps. If the op has one at this "
+            f"point, declare it in its domain, e.g. Domain(kinks=(0.0,)), so that the tests "
+            f"draw their inputs away from it")
 
 
 def _step(x: Node, index: Optional[tuple[int, ...]], eps: float) -> Any:
@@ -150,7 +178,13 @@ def _step(x: Node, index: Optional[tuple[int, ...]], eps: float) -> Any:
 
 
 def _difference(f: Callable[[], float], x: Node, step: Any) -> float:
-    """f() at x.data + step minus f() at x.data - step; x.data is restored afterwards."""
+    """f() at x.data + step minus f() at x.data - step."""
+    plus, minus = _sides(f, x, step)
+    return plus - minus
+
+
+def _sides(f: Callable[[], float], x: Node, step: Any) -> tuple[float, float]:
+    """(f() at x.data + step, f() at x.data - step); x.data is restored afterwards."""
     saved = x.data.copy() if isinstance(x.data, np.ndarray) else x.data
     try:
         _put(x, saved + step)
@@ -159,7 +193,7 @@ def _difference(f: Callable[[], float], x: Node, step: Any) -> float:
         minus = f()
     finally:
         _put(x, saved)
-    return plus - minus
+    return plus, minus
 
 
 def _put(x: Node, value: Any) -> None:

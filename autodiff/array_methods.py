@@ -86,11 +86,11 @@ class ArrayMethods:
 
     def argmax(self, axis: Optional[int] = None, keepdims: bool = False) -> np.ndarray:
         """Indices of the maxima along axis (None: in the flattened data); ints, no gradient"""
-        return self.data.argmax(axis=self._single_axis("argmax", axis), keepdims=keepdims)
+        return np.argmax(self.data, self._single_axis("argmax", axis), keepdims=keepdims)
 
     def argmin(self, axis: Optional[int] = None, keepdims: bool = False) -> np.ndarray:
         """Indices of the minima along axis (None: in the flattened data); ints, no gradient"""
-        return self.data.argmin(axis=self._single_axis("argmin", axis), keepdims=keepdims)
+        return np.argmin(self.data, self._single_axis("argmin", axis), keepdims=keepdims)
 
     def _single_axis(self, where: str, axis: Any) -> Optional[int]:
         checked = axis_argument(where, axis, self.data.ndim)
@@ -157,7 +157,7 @@ class ArrayMethods:
     def __getitem__(self: T, index: Any) -> T:
         return self._binary(shapes.getitem, self, _index(index))
 
-    def __iter__(self: T) -> Iterator[T]:
+    def __iter__(self) -> Iterator[Any]:
         # Without this Python iterates by indexing until IndexError: [] for a 0-d tensor.
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d Tensor (use .item() for its number)")

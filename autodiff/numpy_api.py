@@ -45,7 +45,7 @@ UFUNC_HINTS = {
 }
 
 
-def array_ufunc(self: Node, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
     """`__array_ufunc__` of Value and Tensor: the registered op of the ufunc, applied."""
     op = UFUNC_OPS.get(ufunc)
     if op is not None and method == "__call__" and not kwargs and op.elementwise:

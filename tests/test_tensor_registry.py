@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff import REGISTRY, Tensor, Value, grad, linalg, reductions, selection, shapes
+from autodiff import REGISTRY, Tensor, Value, dtypes, grad, linalg, reductions, selection, shapes
 from autodiff.engine import Node, arguments, topological_order
 from autodiff.testing import arrays_in, check_grads, graphs, op_arrays
 
 ELEMENTWISE = sorted(name for name, op in REGISTRY.items() if op.elementwise)
 ARRAY_ONLY = sorted(name for name, op in REGISTRY.items() if not op.elementwise)
-PACKAGE_ARRAY_OPS = sorted(name for module in (shapes, reductions, linalg, selection)
+PACKAGE_ARRAY_OPS = sorted(name for module in (shapes, reductions, linalg, selection, dtypes)
                            for name, op in vars(module).items()
                            if op is REGISTRY.get(name) and not op.elementwise)
 
@@ -151,6 +151,8 @@ ARRAY_CASES: dict[str, list[tuple[Callable[..., Any], list[tuple[int, ...]]]]] =
               (lambda a: SEL.where(MASK[0], a, 0.5), [(2, 4)])],
     "clip": [(lambda x: SEL.clip(x, -0.5, 0.5), [(3, 4)]),
              (lambda x: SEL.clip(x, None, 0.2), [(5,)])],
+    "cast": [(lambda x: dtypes.cast(dtypes.cast(x, np.longdouble), x.dtype), [(2, 3)]),
+             (lambda x: x.astype(x.dtype) * x.clone(), [(4,)])],
 }
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from autodiff import REGISTRY, Tensor, concatenate, stack, where
+from autodiff import dtypes as D
 from autodiff import linalg as L
 from autodiff import reductions as R
 from autodiff import selection as SEL
@@ -39,6 +40,7 @@ ELEMENTWISE_TORCH: dict[str, Callable[..., Any]] = {
     "leaky_relu": lambda x, slope: torch.where(x > 0, x, x * slope),  # slope is differentiable
     "elu": lambda x, alpha: F.elu(x, alpha),
     "lerp": torch.lerp,  # registered by tests/conftest.py: an op of three inputs
+    "mish": F.mish,  # the README's, registered by tests/conftest.py
     "step": lambda x: (x > 0).to(x.dtype) + 0 * x,  # torch's mask has no graph: add a zero one
 }
 
@@ -130,6 +132,8 @@ ARRAY_TORCH: dict[str, list[tuple[Callable[..., Any], Callable[..., Any], list[t
     "concatenate": [(lambda a, b: concatenate([a, b, a], axis=1),
                      lambda a, b: torch.cat([a, b, a], dim=1), [(2, 3), (2, 1)])],
     "clip": [(lambda x: x.clip(-0.5, 0.7), lambda x: x.clamp(-0.5, 0.7), [(3, 4)])],
+    "cast": [(lambda x: x.astype(np.float32).astype(np.float64),
+              lambda x: x.to(torch.float32).to(torch.float64), [(3, 4)])],
 }
 COMPOSED_TORCH = [
     (lambda a, b: stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], dim=-1),
@@ -163,7 +167,7 @@ def test_composed_functions_match_torch(case: int) -> None:
 
 
 def test_every_built_in_op_has_a_torch_counterpart() -> None:
-    package = {op.name for module in (S, R, L, SEL) for op in vars(module).values()
+    package = {op.name for module in (S, R, L, SEL, D) for op in vars(module).values()
                if isinstance(op, Op) and op is REGISTRY.get(op.name)}
     core = {"add", "sub", "mul", "div", "power", "neg", "exp", "log", "sqrt", "abs", "sign",
             "step", "sin", "cos", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus",

@@ -22,6 +22,7 @@ from .engine import backward, topological_order
 from .array_methods import ArrayMethods
 from .methods import OpMethods
 from .node import MODE, Node
+from .numerics import errors_off, errors_on
 from .operands import axis_argument, float_array, parameter_node_error, tensor_operand
 from .ops import RESERVED, Op
 
@@ -34,7 +35,11 @@ _ndarray = np.ndarray
 
 def _unary(op: Op, a: Tensor) -> Tensor:
     """Every unary Tensor op: forward on the array, then record the edge if a needs a grad."""
-    data = op.array(a.data)
+    token = errors_off()  # IEEE values without numpy's warnings, as for Value (numerics.py)
+    try:
+        data = op.array(a.data)
+    finally:
+        errors_on(token)
     out = _new(Tensor)
     out.data = data if type(data) is _ndarray else np.asarray(data)  # numpy gives 0-d scalars
     out.grad = None
@@ -84,7 +89,11 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
             a = _binary(shapes.expand, a, shape)
         if b is not None and bd.shape != shape:
             b = _binary(shapes.expand, b, shape)
-    data = op.array(ad, bd)
+    token = errors_off()
+    try:
+        data = op.array(ad, bd)
+    finally:
+        errors_on(token)
     out = _new(Tensor)
     out.data = data if type(data) is _ndarray else np.asarray(data)
     out.grad = None
@@ -128,7 +137,11 @@ def _wide(op: Op, args: Sequence[Any]) -> Tensor:
             raw.append(data)
     if nodes and op.elementwise:
         _expand_inputs(op, stored, raw, count)
-    data = op.array(*raw)
+    token = errors_off()
+    try:
+        data = op.array(*raw)
+    finally:
+        errors_on(token)
     out = _new(Tensor)
     out.data = data if type(data) is _ndarray else np.asarray(data)
     out.grad = None
@@ -251,8 +264,11 @@ class Tensor(ArrayMethods, OpMethods, Node):
                                "requires_grad=True, or it was computed under no_grad())")
         if self._version != writes and self._op is not None:
             check_versions(self)
-        with np.errstate(all="ignore"):  # IEEE values at poles (log'(0) = inf), as for Value
+        token = errors_off()  # IEEE values at poles (log'(0) = inf), as for Value
+        try:
             backward(self, grad)
+        finally:
+            errors_on(token)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""

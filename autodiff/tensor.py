@@ -7,8 +7,8 @@ input that needs a gradient and is smaller than the result is first `expand`ed, 
 
 Version counter: every in-place write the library makes (`sub_`, `copy_`, ..., which
 optimisers and `load_state_dict` use) stamps the tensor with a new count, and every op node is
-stamped with the count at its creation. A backward pass through a node made before one of its
-leaf inputs was written in place is refused: it would use the new numbers.
+stamped with the count at its creation. A backward pass (or `grad`) through a node made before
+one of its inputs was written in place is refused: it would use the new numbers.
 """
 from __future__ import annotations
 
@@ -262,8 +262,6 @@ class Tensor(ArrayMethods, OpMethods, Node):
         if not self.requires_grad:
             raise RuntimeError("backward: this Tensor does not require grad (no input had "
                                "requires_grad=True, or it was computed under no_grad())")
-        if self._version != writes and self._op is not None:
-            check_versions(self)
         token = errors_off()  # IEEE values at poles (log'(0) = inf), as for Value
         try:
             backward(self, grad)
@@ -284,6 +282,8 @@ class Tensor(ArrayMethods, OpMethods, Node):
         return self._version
 
     def _seed(self, grad: Any) -> np.ndarray:
+        if self._version != writes and self._op is not None:  # some write since self was made
+            check_versions(self)
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
@@ -377,13 +377,16 @@ def _leaf(data: np.ndarray, label: str = "") -> Tensor:
 
 
 def check_versions(root: Tensor) -> None:
-    """Refuse a backward pass through a node made before one of its leaf inputs was written in
-    place (the pass would use the new numbers); a RuntimeError names the leaf and the op."""
+    """Refuse a backward pass through a node made before one of its inputs was written in place
+    (the pass would use the new numbers); a RuntimeError names the input and the op.
+
+    An input is made before its users, so its stamp exceeds a user's only after a write.
+    """
     for node in topological_order(root):
         if node._op is None:
             continue
         for x in node.parents:
-            if x._op is None and x._version > node._version:
+            if x._version > node._version:
                 name = f" {x.label!r}" if x.label else ""
                 raise RuntimeError(
                     f"backward: the tensor{name} of shape {x.shape} used by {node._op.name} was "

@@ -87,7 +87,7 @@ class Module:
         any mismatch a ValueError lists all of them and nothing is changed."""
         self._refuse_mismatches("load_state_dict", state, lambda name: np.asarray(state[name]))
         for name, p in self.named_parameters():
-            p.data[...] = state[name]  # in place: the arrays other code holds stay current
+            p.copy_(state[name])  # in place (arrays held elsewhere stay current): a new version
 
     def save(self, path: PathLike) -> None:
         """Write the parameters to an .npz file (adding the suffix when it is missing)."""

@@ -2,8 +2,10 @@
 mismatches caught before training, History's summary and plot."""
 from __future__ import annotations
 
+import inspect
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -193,3 +195,17 @@ def test_history_plot_says_how_to_get_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match="History.plot needs matplotlib: pip install"):
         nn.History([1.0]).plot()
+
+
+def test_the_readme_lists_every_data_function_fit_and_accuracy_as_declared():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"```text\n(nn\.data\..*?)```", readme, re.DOTALL).group(1)
+    listed = dict(re.findall(r"^(nn\.[\w.]+)\((.*?)\)", block, re.MULTILINE))
+    functions = {f"nn.data.{name}": f for name, f in vars(nn.data).items()
+                 if inspect.isfunction(f) and f.__module__ == "nn.data" and name[0] != "_"}
+    functions.update({"nn.fit": nn.fit, "nn.accuracy": nn.accuracy})
+    assert sorted(listed) == sorted(functions)
+    for name, f in functions.items():
+        declared = [str(p.replace(annotation=inspect.Parameter.empty))
+                    for p in inspect.signature(f).parameters.values()]
+        assert listed[name] == ", ".join(declared), name

@@ -29,8 +29,9 @@ def as_tensor(x: Any) -> Tensor:
 class Module:
     """Base class of models: subclasses define `forward(x)`; calling the module runs it."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        """The module's output for input x (a Tensor); subclasses define it."""
+    def forward(self, x: Any) -> Any:
+        """The module's output for input x (a Tensor; a list of Values in nn.scalar);
+        subclasses define it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
 
     def __call__(self, x: Any) -> Tensor:

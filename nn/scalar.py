@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numbers
 import random
-from typing import Any, Callable, Iterable, Sequence, Union, cast
+from typing import Any, Callable, Iterable, Optional, Sequence, Union, cast
 
 import numpy as np
 
@@ -51,29 +51,26 @@ def values_from(x: Any, where: str) -> list[Value]:
     return [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x)]
 
 
-def _activation(nonlin: Nonlin) -> tuple[str | None, Callable[[Value], Value]]:
+def _activation(nonlin: Nonlin) -> tuple[Optional[str], Callable[[Value], Value]]:
     """(name, function) of a neuron's nonlinearity: True is relu, False (or None) linear."""
     if nonlin is True:
         return "relu", Value.relu
-    if nonlin is False:
-        return resolve_activation(None)
-    return resolve_activation(nonlin)  # type: ignore[arg-type]  # it applies to Values too
+    # resolve_activation's functions apply to Values as well as to the Tensors it names
+    return cast(tuple[Optional[str], Callable[[Value], Value]],
+                resolve_activation(None if nonlin is False else nonlin))  # type: ignore[arg-type]
 
 
 class Module(module.Module):
     """The base of modules of Values: called on one sample, a list of floats or Values."""
 
     def as_input(self, x: Any) -> list[Value]:
-        """x as a list of Values (floats become leaves); a TypeError for anything else."""
+        """x as a list of Values (floats become leaves); a TypeError or ValueError for
+        anything else (a Tensor, a single number, a 2-d array)."""
         return values_from(x, type(self).__name__)
 
-    # The signatures below differ from nn.Module's (typed for Tensors) in their types only.
+    # These differ from nn.Module's (typed for Tensors) in their types only.
     def __call__(self, x: Sequence[Union[float, Value]]) -> Output:  # type: ignore[override]
         return cast(Output, super().__call__(x))
-
-    def forward(self, x: list[Value]) -> Output:  # type: ignore[override]
-        """The module's output for one sample x; subclasses define it."""
-        raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
 
     def named_parameters(self) -> list[tuple[str, Value]]:  # type: ignore[override]
         """(dotted name, Value) pairs, in micrograd's order (each neuron's w, then its b)."""
@@ -114,7 +111,7 @@ class Layer(Module):
 
     def forward(self, x: list[Value]) -> Output:
         """[neuron(x) for each neuron], or the one Value of a layer of one neuron."""
-        out = [neuron(x) for neuron in self.neurons]
+        out = cast("list[Value]", [neuron(x) for neuron in self.neurons])  # each one Value
         return out[0] if len(out) == 1 else out
 
     def extra_repr(self) -> str:
@@ -141,8 +138,7 @@ class MLP(Module):
         """The layers applied in turn: a Value when the last layer has one neuron."""
         out: Output = x
         for layer in self.layers:
-            # a layer of one neuron returns a Value; the next layer takes it as a list
-            out = layer([out] if isinstance(out, Value) else out)
+            out = layer([out] if isinstance(out, Value) else out)  # one neuron's layer: a Value
         return out
 
     def extra_repr(self) -> str:

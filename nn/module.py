@@ -77,8 +77,8 @@ class Module:
         return [(name, m) for name, m in self._named_members() if isinstance(m, Module)]
 
     def _named_members(self) -> Iterator[tuple[str, Any]]:
-        """(name, value) for each Module, Tensor or Value among the attributes, lists, tuples and dicts
-        (flattened: "layers.0"), without entering sub-modules."""
+        """(name, value) for each Module, Tensor or Value among the attributes, lists, tuples
+        and dicts (flattened: "layers.0"), without entering sub-modules."""
         stack: list[tuple[str, Any]] = list(reversed(vars(self).items()))
         while stack:
             name, value = stack.pop()

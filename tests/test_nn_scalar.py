@@ -16,7 +16,7 @@ import autodiff
 import nn
 from autodiff import Tensor, Value
 
-micrograd_nn = pytest.importorskip("micrograd.nn", reason="micrograd (the test extra) is the oracle")
+micrograd_nn = pytest.importorskip("micrograd.nn", reason="micrograd (test extra) is the oracle")
 from micrograd.engine import Value as MicrogradValue  # noqa: E402
 
 # micrograd's MLP cannot follow a hidden layer of one neuron (it returns a Value, not a list)

@@ -110,9 +110,10 @@ def test_fit_refuses_empty_data():
 def test_fit_names_a_shape_mismatch_and_its_fix_before_training(capsys, targets, fix):
     model = nn.MLP(2, [4, 1], rng=0)
     before = model.state_dict()
+    shape = re.escape(str(targets.shape))
     with pytest.raises(ValueError, match=r"^fit: loss_fn refuses the model's output of shape "
-                                         rf"\(20, 1\) with y of shape {re.escape(str(targets.shape))}"
-                                         rf"\. Give y the output's shape: {fix}"):
+                                         rf"\(20, 1\) with y of shape {shape}\. Give y the "
+                                         rf"output's shape: {fix}"):
         nn.fit(model, nn.mse_loss, np.ones((20, 2)), targets,
                nn.SGD(model.parameters(), lr=1.0), progress=True)
     assert capsys.readouterr() == ("", "")  # no progress bar was started

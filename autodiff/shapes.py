@@ -138,7 +138,7 @@ joined = register("concatenate", _join, _pieces, signature="*xs, axis=0", elemen
 
 def summed_to(x: Any, shape: Shape) -> Any:
     """x, or x summed down to `shape` where broadcasting stretched it (see sum_to)."""
-    return x if tuple(x.shape) == tuple(shape) else sum_to(x, tuple(shape))
+    return x if x.shape == shape else sum_to(x, tuple(shape))
 
 
 # --- shapes for the front-end ------------------------------------------------------------

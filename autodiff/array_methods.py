@@ -12,7 +12,6 @@ from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
 import numpy as np
 
 from . import dtypes, linalg, reductions, selection, shapes
-from .node import Node
 from .operands import axis_argument, tensor_operand
 from .ops import Op
 
@@ -155,7 +154,7 @@ class ArrayMethods:
     expand = broadcast_to
 
     def __getitem__(self: T, index: Any) -> T:
-        return self._binary(shapes.getitem, self, _index(index))
+        return self._binary(shapes.getitem, self, shapes.index_argument(index, self.data.shape))
 
     def __iter__(self) -> Iterator[Any]:
         # Without this Python iterates by indexing until IndexError: [] for a 0-d tensor.
@@ -196,12 +195,3 @@ def _equality_operand(x: Any) -> Any:
         return tensor_operand("comparison", x)
     except TypeError:
         return NotImplemented
-
-
-def _index(index: Any) -> Any:
-    """An index with nodes replaced by their data (an index carries no gradient)."""
-    if isinstance(index, Node):
-        return index.data
-    if type(index) is tuple:
-        return tuple(x.data if isinstance(x, Node) else x for x in index)
-    return index

@@ -19,6 +19,7 @@ from .shapes import concatenate, embed, expand, getitem, reshape, stack, sum_to,
 from .tensor import Tensor
 from .value import Value
 from .viz import draw_graph, save_graph, to_dot
+from . import func
 
 _ops.freeze_built_ins()
 
@@ -35,5 +36,5 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError",
     "matmul", "mT", "linear", "softmax", "log_softmax", "logsumexp", "mean", "var", "std",
     "where", "clip", "concatenate", "stack", "reshape", "transpose", "expand", "sum_to",
-    "getitem", "embed",
+    "getitem", "embed", "func",
 ]

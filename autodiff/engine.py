@@ -18,7 +18,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .node import Node, arguments, enable_grad, wide_edges
+from .node import Node, arguments, enable_grad, raw_data, wide_edges
 from .numerics import ieee
 
 _LOCK = threading.RLock()
@@ -344,7 +344,8 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
 
     The gradients are the caller's own: new arrays in each input's dtype (floats for Values).
     With `create_graph=True` they are nodes in a graph of their own, so they can be
-    differentiated again (second and higher derivatives).
+    differentiated again (second and higher derivatives); `grad_output` may then be a node
+    too, and the gradients are differentiable in it (they are linear in it).
     """
     if isinstance(inputs, Node):
         inputs = (inputs,)
@@ -359,7 +360,12 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
         if not getattr(x, "requires_grad", True):
             raise ValueError(f"grad: input {i} does not require grad, so no gradient flows to "
                              f"it; create it with requires_grad=True")
-    seed = output._seed(grad_output)
+    if isinstance(grad_output, Node) and type(grad_output) is not type(output):
+        raise TypeError(f"grad: grad_output is a {type(grad_output).__name__}, the output a "
+                        f"{type(output).__name__}")
+    seed = output._seed(raw_data(grad_output))
+    if create_graph:
+        seed = grad_output if isinstance(grad_output, Node) else output._constant(seed)
     leaves: list[Node] = []
     order: list[Node] = []
     _begin()
@@ -369,7 +375,7 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
                 leaves.append(output)
             else:
                 order, mark = _ordered(output, leaves)
-            output._g = output._constant(seed) if create_graph else seed
+            output._g = seed
             if order and create_graph:
                 _propagate_graph(order, mark)
             elif order:

@@ -11,7 +11,8 @@ from .arithmetic import abs, add, cos, div, exp, log, mul, neg, power, sign, sin
 from .engine import backward, grad, topological_order
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .linalg import linear, matmul, mT
-from .node import Node, enable_grad, is_grad_enabled, no_grad
+from .anomaly import AnomalyError, detect_anomaly
+from .node import HookHandle, Node, enable_grad, is_grad_enabled, no_grad
 from .ops import REGISTRY, Domain, Op, UnknownOpError, lookup, register, unregister
 from .reductions import log_softmax, logsumexp, mean, softmax, std, var
 from .selection import clip, where
@@ -29,6 +30,7 @@ __all__ = [
     "Value", "Tensor", "Node", "Op", "Domain", "REGISTRY", "register", "unregister", "lookup",
     "UnknownOpError",
     "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
+    "detect_anomaly", "AnomalyError", "HookHandle",
     "add", "sub", "mul", "div", "power", "neg", "exp", "log", "sqrt", "sign", "step", "sin",
     "cos", "sigmoid", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus",
     "log_sigmoid", "bent_identity", "silu", "swish", "gelu",

@@ -7,6 +7,10 @@ gradient is ever written to `.grad`. An interior node's `.grad` is set when its 
 is complete; the leaves' gradients are added to their `.grad` once every formula has run. So a
 pass that fails or is interrupted leaves every `.grad` as it was or finished, never a marker.
 
+Hooks (`register_hook`) and anomaly checks run in a loop of their own (watch.py), taken only
+when some node has a hook or the thread detects anomalies, so the fast loop pays nothing for
+them.
+
 Passes take one lock: concurrent `backward()` calls through shared nodes give the same sums as
 running them one after the other. A pass started from inside another (a hook or a formula that
 calls `backward()`) is refused, since both would mark the same nodes.
@@ -18,8 +22,11 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .node import Node, arguments, enable_grad, raw_data, wide_edges
+from . import node as modes
+from .anomaly import check_backward, formulas_unchecked
+from .node import MODE, Node, arguments, enable_grad, raw_data, wide_edges
 from .numerics import ieee
+from .watch import hook_leaves, hooked, own_copy, propagate_node, propagate_watched, watching
 
 _LOCK = threading.RLock()
 _running = 0  # passes in progress in the thread holding the lock
@@ -182,13 +189,13 @@ def _propagate(order: list[Node], mark: object, store: bool) -> None:
             if prev is not mark:
                 a._g = prev + ga
             elif ga is g and a._op is None:
-                a._g = _copy(ga)  # a leaf keeps no gradient another node holds too
+                a._g = own_copy(ga)  # a leaf keeps no gradient another node holds too
             else:
                 a._g = ga
             continue
         b = node._b
         if a is None and b is None:
-            _propagate_wide(node, g, mark)
+            propagate_node(node, g, mark, wide_edges(node))
             continue
         ad = node._k if a is None else a.data
         bd = node._k if b is None else b.data
@@ -201,7 +208,7 @@ def _propagate(order: list[Node], mark: object, store: bool) -> None:
             if prev is not mark:
                 a._g = prev + ga
             elif ga is g and a._op is None:
-                a._g = _copy(ga)
+                a._g = own_copy(ga)
             else:
                 a._g = ga
         if b is not None:
@@ -213,57 +220,34 @@ def _propagate(order: list[Node], mark: object, store: bool) -> None:
             if prev is not mark:
                 b._g = prev + gb
             elif gb is g and b._op is None:
-                b._g = _copy(gb)
+                b._g = own_copy(gb)
             else:
                 b._g = gb
 
 
-def _propagate_wide(node: Node, g: Any, mark: object) -> None:
-    """`_propagate` for a wide node: every argument in `_k`, nodes among them."""
-    op, args = node._op, node._k
-    raw = [x.data if isinstance(x, Node) else x for x in args]
-    edges = wide_edges(node)
-    if op.variadic:
-        grads = _formula(op.derivatives[0], g, node.data, raw)
-        pairs = [(x, grads[i]) for x, i in edges]
-    else:
-        pairs = [(x, _formula(op.derivatives[i], g, node.data, raw)) for x, i in edges]
-    for x, gx in pairs:
-        prev = x._g
-        if prev is not mark:
-            x._g = prev + gx
-        elif gx is g and x._op is None:
-            x._g = _copy(gx)
-        else:
-            x._g = gx
-
-
-def _copy(grad: Any) -> Any:
-    """A gradient passed through unchanged (by add, say) as a leaf's own copy."""
-    return grad.copy() if isinstance(grad, np.ndarray) else grad
-
-
-def _formula(formula: Any, g: Any, y: Any, raw: Sequence[Any]) -> Any:
-    try:
-        return formula(g, y, *raw)
-    except (ArithmeticError, ValueError):
-        return ieee(formula, g, y, *raw)
-
-
 def _propagate_graph(order: list[Node], mark: object) -> None:
-    """Backward whose formulas run on nodes, recording a graph: gradients are differentiable."""
-    with enable_grad():
+    """Backward whose formulas run on nodes, recording a graph: gradients are differentiable.
+
+    In anomaly mode each formula's result is checked as a whole (its ops are not checked one
+    by one, which would blame them on the forward pass)."""
+    hooks, checking = watching()
+    with formulas_unchecked() if checking else enable_grad():
         for node in reversed(order):
             g = node._g
+            if hooks and node._meta is not None:
+                g = node._g = hooked(node, g)
             op = node._op
             args = arguments(node)
             if op.variadic:
                 grads = op.derivatives[0](g, node, *args)
-                pairs = [(x, grads[i]) for x, i in wide_edges(node)]
+                parts = [(x, grads[i], i) for x, i in wide_edges(node)]
             else:
-                pairs = [(x, op.derivatives[i](g, node, *args)) for i, x in enumerate(args)
+                parts = [(x, op.derivatives[i](g, node, *args), i) for i, x in enumerate(args)
                          if isinstance(x, Node) and op.derivatives[i] is not None]
-            for x, gx in pairs:
+            for x, gx, i in parts:
+                if checking:
+                    check_backward(node, i, gx, g,
+                                   [raw_data(a) for a in args[:len(args) - op.nparams]])
                 prev = x._g
                 x._g = gx if prev is mark else prev + gx
 
@@ -321,6 +305,7 @@ def backward(root: Node, grad: Any = None) -> None:
     seed = root._seed(grad)
     leaves: list[Node] = []
     order: list[Node] = []
+    mark: object = None
     _begin()
     try:
         if root._op is None:
@@ -328,7 +313,9 @@ def backward(root: Node, grad: Any = None) -> None:
         else:
             order, mark = _ordered(root, leaves)
         root._g = seed
-        if order:
+        if modes.live_hooks or modes.unusual_threads and MODE.anomaly:
+            propagate_watched(order, mark, leaves, True)
+        elif order:
             _propagate(order, mark, True)
         _flush(leaves)
     except BaseException:
@@ -368,6 +355,7 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
         seed = grad_output if isinstance(grad_output, Node) else output._constant(seed)
     leaves: list[Node] = []
     order: list[Node] = []
+    mark: object = None
     _begin()
     try:
         with np.errstate(all="ignore"):  # IEEE values at poles (log'(0) = inf), no warnings
@@ -376,8 +364,12 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
             else:
                 order, mark = _ordered(output, leaves)
             output._g = seed
-            if order and create_graph:
+            if create_graph:
                 _propagate_graph(order, mark)
+                if modes.live_hooks:
+                    hook_leaves(leaves)
+            elif modes.live_hooks or modes.unusual_threads and MODE.anomaly:
+                propagate_watched(order, mark, leaves, False)
             elif order:
                 _propagate(order, mark, False)
         reached = {id(node) for node in order}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import node as modes
+from .anomaly import observe
 from .engine import backward
 from .methods import OpMethods
 from .node import MODE, Node
@@ -29,11 +30,14 @@ def _unary(op: Op, a: Value) -> Value:
     out.grad = 0.0
     out.label = ""
     out._b = out._k = out._g = out._meta = None
-    if not modes.unusual_threads or MODE.enabled:
+    unusual = modes.unusual_threads
+    if not unusual or MODE.enabled:
         out._op = op
         out._a = a
     else:
         out._op = out._a = None
+    if unusual and MODE.anomaly:
+        observe(out, (a.data,))
     return out
 
 
@@ -62,13 +66,16 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
     out.grad = 0.0
     out.label = ""
     out._g = out._meta = None
-    if not modes.unusual_threads or MODE.enabled:
+    unusual = modes.unusual_threads
+    if not unusual or MODE.enabled:
         out._op = op
         out._a = a
         out._b = b
         out._k = ad if a is None else (bd if b is None else None)
     else:
         out._op = out._a = out._b = out._k = None
+    if unusual and MODE.anomaly:
+        observe(out, (ad,) if op.param_b else (ad, bd))
     return out
 
 
@@ -108,11 +115,14 @@ def _wide(op: Op, args: tuple[Any, ...]) -> Value:
     out.grad = 0.0
     out.label = ""
     out._a = out._b = out._g = out._meta = None
-    if not modes.unusual_threads or MODE.enabled:
+    unusual = modes.unusual_threads
+    if not unusual or MODE.enabled:
         out._op = op
         out._k = tuple(stored)
     else:
         out._op = out._k = None
+    if unusual and MODE.anomaly:
+        observe(out, raw[:count])
     return out
 
 

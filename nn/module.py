@@ -7,11 +7,11 @@ registering: assigning `self.weight = Tensor(..., requires_grad=True)` is enough
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
-from autodiff import Tensor
+from autodiff import HookHandle, Tensor
 
 from .archive import NpzReader, PathLike, npz_path, write_npz
 
@@ -28,8 +28,24 @@ class Module:
         """The module's output for input x (a Tensor); subclasses define it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
 
+    _forward_hooks: Optional["_Hooks"] = None  # set by register_forward_hook
+
     def __call__(self, x: Any) -> Tensor:
-        return self.forward(as_tensor(x))
+        x = as_tensor(x)
+        out = self.forward(x)
+        return out if self._forward_hooks is None else self._forward_hooks.run(self, x, out)
+
+    def register_forward_hook(self, fn: Callable[["Module", tuple[Tensor], Tensor], Any]
+                              ) -> HookHandle:
+        """Call fn(module, inputs, output) after each forward pass of this module (inputs: the
+        tuple of its inputs); a value it returns (not None) replaces the output. `.remove()` on
+        the returned handle takes the hook off."""
+        if not callable(fn):
+            raise TypeError(f"register_forward_hook: fn must be callable, got "
+                            f"{type(fn).__name__}")
+        if self._forward_hooks is None:
+            self._forward_hooks = _Hooks()
+        return HookHandle(self._forward_hooks.table, fn)
 
     # --- parameters ------------------------------------------------------------------------
 
@@ -141,3 +157,20 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+class _Hooks:
+    """A module's forward hooks: not a dict, so the search for parameters never looks inside."""
+
+    __slots__ = ("table",)
+
+    def __init__(self) -> None:
+        self.table: dict[int, Callable[..., Any]] = {}
+
+    def run(self, module: Module, x: Tensor, out: Any) -> Any:
+        """out after each hook, in the order registered (a hook may replace it)."""
+        for fn in list(self.table.values()):  # a hook may remove itself
+            new = fn(module, (x,), out)
+            if new is not None:
+                out = new
+        return out

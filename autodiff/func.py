@@ -26,10 +26,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import engine
 from .node import Node, enable_grad
+from .pullback import blocks, cotangent_leaf, data_of, is_float, moved, pull
 from .pytree import TreeDef, flatten, tree_map, unflatten
-from .shapes import reshape, stack, transpose
 from .tensor import Tensor
 from .value import Value
 
@@ -55,7 +54,7 @@ def _value_and_grad(name: str, f: Callable[..., Any], argnums: Argnums,
         if not _is_scalar(value):
             raise ValueError(f"{name}: f must return a scalar (a Value, or a Tensor of shape "
                              f"()), got {_describe(value)}")
-        grads = _pull([value], [None], run.leaves, run.nested)
+        grads = pull([value], [None], run.leaves, run.nested)
         value = run.returned(value)
         return ((value, run.returned(aux)) if has_aux else value), run.packed(grads)
     return functools.wraps(f)(value_and_grad_f)
@@ -80,8 +79,8 @@ def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
         run = _Run("jacobian", f, args, kwargs, argnums)
         outs, out_def = _flat_outputs("jacobian", run.out)
         with enable_grad():
-            blocks = _blocks(outs, run.leaves, run.nested)
-        return unflatten(out_def, [run.packed(row) for row in blocks])
+            jac = blocks(outs, run.leaves, run.nested)
+        return unflatten(out_def, [run.packed(row) for row in jac])
     return functools.wraps(f)(jacobian_f)
 
 
@@ -91,13 +90,13 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
         run = _Run("jacfwd", f, args, kwargs, argnums)
         outs, out_def = _flat_outputs("jacfwd", run.out)
-        us = [_cotangent_leaf(o) for o in outs]
+        us = [cotangent_leaf(o) for o in outs]
         with enable_grad():
-            pulled = _pull(outs, us, run.leaves, True)  # J^T u, linear in the u's
-            transposed = _blocks(pulled, us, run.nested)  # [input leaf][output leaf]
-            blocks = [[_moved(transposed[j][i], x, run.nested) for j, x in enumerate(run.leaves)]
-                      for i in range(len(outs))]
-        return unflatten(out_def, [run.packed(row) for row in blocks])
+            pulled = pull(outs, us, run.leaves, True)  # J^T u, linear in the u's
+            transposed = blocks(pulled, us, run.nested)  # [input leaf][output leaf]
+            jac = [[moved(transposed[j][i], x, run.nested) for j, x in enumerate(run.leaves)]
+                   for i in range(len(outs))]
+        return unflatten(out_def, [run.packed(row) for row in jac])
     return functools.wraps(f)(jacfwd_f)
 
 
@@ -119,7 +118,7 @@ def vjp(f: Callable[..., Any], *primals: Any,
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         seeds = _matching("vjp: the cotangent", cotangent, out_def, outs)
         create = run.nested or _depth() > 0 or any(isinstance(s, Node) for s in seeds)
-        return run.packed(_pull(outs, seeds, run.leaves, create), whole=True)
+        return run.packed(pull(outs, seeds, run.leaves, create), whole=True)
     if has_aux:
         return run.returned(out), vjp_fn, run.returned(aux)
     return run.returned(out), vjp_fn
@@ -133,9 +132,9 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any],
     run = _Run("jvp", f, primals, {}, tuple(range(len(primals))))
     outs, out_def = _flat_outputs("jvp", run.out)
     directions = _matching("jvp: tangents", tangents, flatten(primals)[1], run.leaves)
-    us = [_cotangent_leaf(o) for o in outs]
-    pulled = _pull(outs, us, run.leaves, True)  # J^T u, linear in the u's
-    pushed = _pull(pulled, directions, us, run.nested)  # d(v . J^T u)/du = J v
+    us = [cotangent_leaf(o) for o in outs]
+    pulled = pull(outs, us, run.leaves, True)  # J^T u, linear in the u's
+    pushed = pull(pulled, directions, us, run.nested)  # d(v . J^T u)/du = J v
     return run.returned(run.out), unflatten(out_def, pushed)
 
 
@@ -162,7 +161,7 @@ class _Run:
                  kwargs: dict[str, Any], argnums: Argnums) -> None:
         if not callable(f):
             raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
-        self.name, self.argnums = name, argnums
+        self.argnums = argnums
         depth = _depth()
         self.nested = depth > 0
         args = list(args)
@@ -196,84 +195,6 @@ class _Run:
         return tree if self.nested else tree_map(_raw, tree)
 
 
-def _pull(outs: list[Any], seeds: list[Any], leaves: list[Node], create: bool) -> list[Any]:
-    """sum over outputs of seed^T d(out)/d(leaf), for each leaf (a seed None: 1 for a scalar)."""
-    total: list[Any] = [None] * len(leaves)
-    with enable_grad():
-        pairs = [(out, seed) for out, seed in zip(outs, seeds) if isinstance(out, Node)]
-        if len(pairs) > 1:
-            pairs = _combined(pairs)
-        for out, seed in pairs:
-            grads = engine.grad(out, leaves, create_graph=create, grad_output=seed)
-            total = [g if t is None else t + g for t, g in zip(total, grads)]
-    if len(pairs) > 1 and not create:  # numpy makes a sum of 0-d arrays a scalar
-        total = [np.asarray(t, dtype=_dtype(x)) if isinstance(x, Tensor) else t
-                 for x, t in zip(leaves, total)]
-    return [_zeros(x, create) if t is None else t for x, t in zip(leaves, total)]
-
-
-def _combined(pairs: list[tuple[Node, Any]]) -> list[tuple[Node, Any]]:
-    """(sum of seed . out, None) over the Value outputs and over the Tensor outputs: one
-    backward pass for each kind instead of one for each output (they never mix)."""
-    sums: dict[type, Any] = {}
-    for out, seed in pairs:
-        term = out if seed is None else out * seed
-        if isinstance(out, Tensor):
-            term = term.sum()
-        kind = type(out)
-        sums[kind] = term if kind not in sums else sums[kind] + term
-    return [(root, None) for root in sums.values()]
-
-
-def _blocks(outs: list[Any], leaves: list[Node], create: bool) -> list[list[Any]]:
-    """blocks[i][j]: the Jacobian of output leaf i in leaf j, of shape out_i + leaf_j, by one
-    reverse pass per element of each output leaf."""
-    blocks = []
-    for out in outs:
-        rows = []
-        if isinstance(out, Node):
-            shape = out.data.shape if isinstance(out, Tensor) else ()
-            for k in range(int(np.prod(shape))):
-                basis = None
-                if shape:
-                    basis = np.zeros(shape, dtype=out.data.dtype)
-                    basis.flat[k] = 1.0
-                rows.append(engine.grad(out, leaves, create_graph=create, grad_output=basis))
-        blocks.append([_stacked([row[j] for row in rows], out, x, create)
-                       for j, x in enumerate(leaves)])
-    return blocks
-
-
-def _stacked(rows: list[Any], out: Any, leaf: Node, create: bool) -> Any:
-    """The gradients in `leaf` of each element of `out` as one block of shape out + leaf: a
-    float where both are floats, else an array in the leaf's dtype (nodes when `create`)."""
-    floats = isinstance(leaf, Value)
-    if floats and _is_float(out):  # a float of a float: the one gradient
-        return rows[0] if rows else Value(0.0) if create else 0.0
-    out_shape = np.shape(_data(out))
-    shape = out_shape + np.shape(leaf.data)
-    if not rows or floats or _is_float(out):
-        # A constant or empty output; or a float and an array, between which nothing flows
-        # (a Value and a Tensor never meet in one op).
-        zero = np.zeros(shape, dtype=_dtype(leaf))
-        return Tensor(zero) if create else zero
-    if create:
-        return rows[0] if not out_shape else reshape(stack(rows), shape)
-    return np.array([np.asarray(r) for r in rows], dtype=_dtype(leaf)).reshape(shape)
-
-
-def _moved(block: Any, leaf: Node, create: bool) -> Any:
-    """A block of shape leaf + out as out + leaf, in the leaf's dtype (jacfwd's transpose)."""
-    k = np.ndim(leaf.data)
-    ndim = np.ndim(_data(block))
-    axes = tuple(range(k, ndim)) + tuple(range(k))
-    if create:
-        return block if k in (0, ndim) else transpose(block, axes)
-    if isinstance(block, float):
-        return block
-    return np.transpose(block, axes).astype(_dtype(leaf))
-
-
 # --- leaves, outputs, checks ------------------------------------------------------------------
 
 
@@ -297,14 +218,6 @@ def _input_leaf(name: str, x: Any, position: int) -> Node:
                     f"floats, float arrays, and tuples, lists and dicts of them")
 
 
-def _cotangent_leaf(out: Any) -> Node:
-    """A fresh leaf of out's kind, shape and dtype: the u of u -> J^T u."""
-    data = _data(out)
-    if isinstance(out, Value) or not isinstance(data, np.ndarray):
-        return Value(1.0)
-    return Tensor(np.ones_like(data), requires_grad=True)
-
-
 def _flat_outputs(name: str, out: Any) -> tuple[list[Any], TreeDef]:
     outs, out_def = flatten(out)
     for x in outs:
@@ -320,9 +233,9 @@ def _matching(what: str, tree: Any, treedef: TreeDef, like: list[Any]) -> list[A
     if given != treedef:
         raise ValueError(f"{what} must have the structure {treedef}, got {given}")
     for i, (x, ref) in enumerate(zip(leaves, like)):
-        if np.shape(_data(x)) != np.shape(_data(ref)):
-            raise ValueError(f"{what}: leaf {i} has shape {np.shape(_data(x))}, where "
-                             f"{np.shape(_data(ref))} is expected")
+        if np.shape(data_of(x)) != np.shape(data_of(ref)):
+            raise ValueError(f"{what}: leaf {i} has shape {np.shape(data_of(x))}, where "
+                             f"{np.shape(data_of(ref))} is expected")
     return leaves
 
 
@@ -360,16 +273,7 @@ def _split_aux(name: str, out: Any, has_aux: bool) -> tuple[Any, Any]:
 
 
 def _is_scalar(x: Any) -> bool:
-    return _is_float(x) or isinstance(x, (Tensor, np.ndarray)) and np.shape(_data(x)) == ()
-
-
-def _is_float(x: Any) -> bool:
-    """True for a Value or a plain number: the leaves that are floats, not arrays."""
-    return isinstance(x, (Value, float, int)) and not isinstance(x, bool)
-
-
-def _dtype(leaf: Node) -> np.dtype:
-    return leaf.data.dtype if isinstance(leaf.data, np.ndarray) else np.dtype(np.float64)
+    return is_float(x) or isinstance(x, (Tensor, np.ndarray)) and np.shape(data_of(x)) == ()
 
 
 def _describe(x: Any) -> str:
@@ -380,10 +284,6 @@ def _describe(x: Any) -> str:
     return f"a {type(x).__name__}"
 
 
-def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Node) else x
-
-
 def _raw(x: Any) -> Any:
     """A node as a plain float or a copy of its array; anything else as it is."""
     if isinstance(x, Value):
@@ -391,9 +291,3 @@ def _raw(x: Any) -> Any:
     if isinstance(x, Tensor):
         return x.data.copy()
     return x
-
-
-def _zeros(leaf: Node, create: bool) -> Any:
-    data = leaf.data
-    zero = np.zeros_like(data) if isinstance(data, np.ndarray) else 0.0
-    return leaf._constant(zero) if create else zero

@@ -42,7 +42,8 @@ def watch(model: nn.MLP, outputs: Norms, weights: Norms) -> list[HookHandle]:
     handles = []
     for i, layer in enumerate(model.layers):
         def on_forward(module: nn.Module, inputs: tuple[Tensor], h: Tensor, i: int = i) -> None:
-            h.register_hook(lambda g: outputs[i].append(float(np.linalg.norm(g))))
+            if h.requires_grad:  # not in fit's first trial run, under no_grad()
+                h.register_hook(lambda g: outputs[i].append(float(np.linalg.norm(g))))
         handles.append(layer.register_forward_hook(on_forward))
         handles.append(layer.weight.register_hook(
             lambda g, i=i: weights[i].append(float(np.linalg.norm(g)))))

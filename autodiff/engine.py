@@ -7,9 +7,9 @@ gradient is ever written to `.grad`. An interior node's `.grad` is set when its 
 is complete; the leaves' gradients are added to their `.grad` once every formula has run. So a
 pass that fails or is interrupted leaves every `.grad` as it was or finished, never a marker.
 
-Hooks (`register_hook`) and anomaly checks run in a loop of their own (watch.py), taken only
-when some node has a hook or the thread detects anomalies, so the fast loop pays nothing for
-them.
+Hooks (`register_hook`) cost the fast loop one test of a flag per node, read once per pass
+(`node.live_hooks`); anomaly checks run in a loop of their own (watch.py), taken only when the
+thread detects anomalies.
 
 Passes take one lock: concurrent `backward()` calls through shared nodes give the same sums as
 running them one after the other. A pass started from inside another (a hook or a formula that
@@ -168,14 +168,17 @@ def topological_order(root: Node) -> list[Node]:
 # --- propagation -------------------------------------------------------------------------------
 
 
-def _propagate(order: list[Node], mark: object, store: bool) -> None:
+def _propagate(order: list[Node], mark: object, store: bool, hooks: bool = False) -> None:
     """First-order backward on raw data, from the root's `_g` (the last node in `order`).
 
     Each input's gradient is summed in its `_g` (which holds `mark` until the first one
-    arrives). With `store`, every op node's finished gradient is written to its `.grad`.
+    arrives). With `store`, every op node's finished gradient is written to its `.grad`. With
+    `hooks` (some node has one), each node's hooks run on its finished gradient first.
     """
     for node in reversed(order):
         g = node._g
+        if hooks and node._meta is not None:
+            g = node._g = hooked(node, g)
         if store:
             node.grad = g  # finished: every user of the node came before it
         op = node._op
@@ -313,10 +316,14 @@ def backward(root: Node, grad: Any = None) -> None:
         else:
             order, mark = _ordered(root, leaves)
         root._g = seed
-        if modes.live_hooks or modes.unusual_threads and MODE.anomaly:
+        if modes.unusual_threads and MODE.anomaly:
             propagate_watched(order, mark, leaves, True)
-        elif order:
-            _propagate(order, mark, True)
+        else:
+            hooks = modes.live_hooks > 0
+            if order:
+                _propagate(order, mark, True, hooks)
+            if hooks:
+                hook_leaves(leaves)
         _flush(leaves)
     except BaseException:
         _clear(order, leaves)
@@ -368,10 +375,14 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
                 _propagate_graph(order, mark)
                 if modes.live_hooks:
                     hook_leaves(leaves)
-            elif modes.live_hooks or modes.unusual_threads and MODE.anomaly:
+            elif modes.unusual_threads and MODE.anomaly:
                 propagate_watched(order, mark, leaves, False)
-            elif order:
-                _propagate(order, mark, False)
+            else:
+                hooks = modes.live_hooks > 0
+                if order:
+                    _propagate(order, mark, False, hooks)
+                if hooks:
+                    hook_leaves(leaves)
         reached = {id(node) for node in order}
         reached.update(id(node) for node in leaves)
         return tuple(_result(x, id(x) in reached, create_graph) for x in inputs)

@@ -1,9 +1,10 @@
-"""The backward pass under watch: node hooks and anomaly checks, on the general step of
-propagation (which the fast loop also takes for wide nodes).
+"""The backward pass under watch: node hooks, anomaly checks, and the general step of
+propagation they use (which the fast loop also takes for wide nodes).
 
-The fast loop (`engine._propagate`) knows nothing of hooks or anomalies, so it pays nothing for
-them: a pass takes `propagate_watched` instead when a hook is registered on any node
-(`node.live_hooks`) or the thread is in anomaly mode, a choice made once per pass.
+The fast loop (`engine._propagate`) knows nothing of anomalies, so it pays nothing for them: a
+pass takes `propagate_watched` instead when the thread is in anomaly mode, a choice made once
+per pass. Hooks it runs itself, testing per node a flag read once per pass: is a hook
+registered on any node (`node.live_hooks`)?
 
 A node's hooks run when its gradient is complete: for an op node when every user has sent it
 its part (just before its own formulas run, so a replacement is what flows on), for a leaf at

@@ -258,7 +258,10 @@ def _positions(name: str, argnums: Argnums, count: int) -> list[int]:
             raise ValueError(f"{name}: argnums {argnums!r} is out of range for {count} "
                              f"argument{'s' * (count != 1)}")
     positions = [p % count for p in given]
-    if len(set(positions)) < len(positions) or not positions:
+    if not positions:
+        raise ValueError(f"{name}: nothing to differentiate: give f at least one argument "
+                         f"(argnums {argnums!r})")
+    if len(set(positions)) < len(positions):
         raise ValueError(f"{name}: argnums {argnums!r} must name distinct arguments")
     return positions
 

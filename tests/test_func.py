@@ -283,6 +283,7 @@ def test_value_and_grad_serves_scipy_minimize() -> None:
      "leaf 0 has shape \\(3,\\)"),
     (lambda: func.jvp(lambda x: x, (1.0,), 1.0), TypeError, "tangents must be a tuple"),
     (lambda: func.grad(3)(1.0), TypeError, "f must be callable"),
+    (lambda: func.vjp(lambda: 1.0), ValueError, "at least one argument"),
 ])
 def test_misuse_gets_a_clear_error(call: Callable[[], Any], error: type, message: str) -> None:
     with pytest.raises(error, match=message):

@@ -316,14 +316,10 @@ def backward(root: Node, grad: Any = None) -> None:
         else:
             order, mark = _ordered(root, leaves)
         root._g = seed
-        if modes.unusual_threads and MODE.anomaly:
-            propagate_watched(order, mark, leaves, True)
-        else:
-            hooks = modes.live_hooks > 0
-            if order:
-                _propagate(order, mark, True, hooks)
-            if hooks:
-                hook_leaves(leaves)
+        if modes.live_hooks or modes.unusual_threads:
+            propagate_watched(order, mark, leaves, True, _propagate)
+        elif order:
+            _propagate(order, mark, True)
         _flush(leaves)
     except BaseException:
         _clear(order, leaves)
@@ -375,14 +371,10 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
                 _propagate_graph(order, mark)
                 if modes.live_hooks:
                     hook_leaves(leaves)
-            elif modes.unusual_threads and MODE.anomaly:
-                propagate_watched(order, mark, leaves, False)
-            else:
-                hooks = modes.live_hooks > 0
-                if order:
-                    _propagate(order, mark, False, hooks)
-                if hooks:
-                    hook_leaves(leaves)
+            elif modes.live_hooks or modes.unusual_threads:
+                propagate_watched(order, mark, leaves, False, _propagate)
+            elif order:
+                _propagate(order, mark, False)
         reached = {id(node) for node in order}
         reached.update(id(node) for node in leaves)
         return tuple(_result(x, id(x) in reached, create_graph) for x in inputs)

@@ -30,14 +30,11 @@ def _unary(op: Op, a: Value) -> Value:
     out.grad = 0.0
     out.label = ""
     out._b = out._k = out._g = out._meta = None
-    unusual = modes.unusual_threads
-    if not unusual or MODE.enabled:
+    if not modes.unusual_threads:
         out._op = op
         out._a = a
     else:
-        out._op = out._a = None
-    if unusual and MODE.anomaly:
-        observe(out, (a.data,))
+        _unusual(out, op, a, None, None, (a.data,))
     return out
 
 
@@ -66,16 +63,14 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
     out.grad = 0.0
     out.label = ""
     out._g = out._meta = None
-    unusual = modes.unusual_threads
-    if not unusual or MODE.enabled:
+    if not modes.unusual_threads:
         out._op = op
         out._a = a
         out._b = b
         out._k = ad if a is None else (bd if b is None else None)
     else:
-        out._op = out._a = out._b = out._k = None
-    if unusual and MODE.anomaly:
-        observe(out, (ad,) if op.param_b else (ad, bd))
+        _unusual(out, op, a, b, ad if a is None else (bd if b is None else None),
+                 (ad,) if op.param_b else (ad, bd))
     return out
 
 
@@ -115,15 +110,24 @@ def _wide(op: Op, args: tuple[Any, ...]) -> Value:
     out.grad = 0.0
     out.label = ""
     out._a = out._b = out._g = out._meta = None
-    unusual = modes.unusual_threads
-    if not unusual or MODE.enabled:
+    if not modes.unusual_threads:
         out._op = op
         out._k = tuple(stored)
     else:
-        out._op = out._k = None
-    if unusual and MODE.anomaly:
-        observe(out, raw[:count])
+        _unusual(out, op, None, None, tuple(stored), raw[:count])
     return out
+
+
+def _unusual(out: Value, op: Op, a: Optional[Value], b: Optional[Value], k: Any,
+             inputs: Any) -> None:
+    """The edge of a node made while some thread is in an unusual mode: none under
+    `no_grad()`; in anomaly mode, the node's site recorded and its output checked."""
+    if MODE.enabled:
+        out._op, out._a, out._b, out._k = op, a, b, k
+    else:
+        out._op = out._a = out._b = out._k = None
+    if MODE.anomaly:
+        observe(out, inputs)
 
 
 _new = object.__new__

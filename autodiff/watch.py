@@ -2,9 +2,9 @@
 propagation they use (which the fast loop also takes for wide nodes).
 
 The fast loop (`engine._propagate`) knows nothing of anomalies, so it pays nothing for them: a
-pass takes `propagate_watched` instead when the thread is in anomaly mode, a choice made once
-per pass. Hooks it runs itself, testing per node a flag read once per pass: is a hook
-registered on any node (`node.live_hooks`)?
+pass comes here only when a hook is live or some thread is in an unusual mode (one test per
+pass), and takes the general loop only in anomaly mode. Hooks the fast loop runs itself,
+testing per node a flag read once per pass: is a hook registered on any node?
 
 A node's hooks run when its gradient is complete: for an op node when every user has sent it
 its part (just before its own formulas run, so a replacement is what flows on), for a leaf at
@@ -12,7 +12,7 @@ the end of the pass (before it is added to `.grad`, or returned by `grad()`).
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -27,17 +27,23 @@ def watching() -> tuple[bool, bool]:
     return modes.live_hooks > 0, bool(modes.unusual_threads and MODE.anomaly)
 
 
-def propagate_watched(order: list[Node], mark: object, leaves: list[Node], store: bool) -> None:
-    """`engine._propagate`, then the leaves' hooks: each node's hooks run on its finished
-    gradient and, in anomaly mode, each formula's result is checked."""
+def propagate_watched(order: list[Node], mark: object, leaves: list[Node], store: bool,
+                      fast: Callable[[list[Node], object, bool, bool], None]) -> None:
+    """`engine._propagate` (`fast`) while a hook is live or some thread is in an unusual
+    mode: the fast loop running hooks; in anomaly mode, this general loop, which also checks
+    each formula's result. The leaves' hooks run last."""
     hooks, checking = watching()
-    for node in reversed(order):
-        g = node._g
-        if hooks and node._meta is not None:
-            g = node._g = hooked(node, g)
-        if store:
-            node.grad = g
-        propagate_node(node, g, mark, edges(node), checking)
+    if not checking:
+        if order:
+            fast(order, mark, store, hooks)
+    else:
+        for node in reversed(order):
+            g = node._g
+            if hooks and node._meta is not None:
+                g = node._g = hooked(node, g)
+            if store:
+                node.grad = g
+            propagate_node(node, g, mark, edges(node), True)
     if hooks:
         hook_leaves(leaves)
 

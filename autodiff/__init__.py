@@ -7,11 +7,11 @@ its signature: `inspect.signature(autodiff.leaky_relu)` is `(x, slope=0.01)`.
 from . import ops as _ops
 from .activations import (bent_identity, elu, gelu, leaky_relu, log_sigmoid, logistic, relu,
                           sigmoid, silu, softplus, swish, tanh)
+from .anomaly import AnomalyError, detect_anomaly
 from .arithmetic import abs, add, cos, div, exp, log, mul, neg, power, sign, sin, sqrt, step, sub
 from .engine import backward, grad, topological_order
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .linalg import linear, matmul, mT
-from .anomaly import AnomalyError, detect_anomaly
 from .node import HookHandle, Node, enable_grad, is_grad_enabled, no_grad
 from .ops import REGISTRY, Domain, Op, UnknownOpError, lookup, register, unregister
 from .reductions import log_softmax, logsumexp, mean, softmax, std, var

@@ -12,6 +12,7 @@ that name as an attribute, whose contents `from autodiff.tensor import ...` stil
 from . import ops as _ops
 from .activations import (bent_identity, elu, gelu, leaky_relu, log_sigmoid, logistic, relu,
                           sigmoid, silu, softplus, swish, tanh)
+from .anomaly import AnomalyError, detect_anomaly
 from .arithmetic import abs, add, cos, div, exp, log, mul, neg, power, sign, sin, sqrt, step, sub
 from .creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand, randn,
                        tensor, zeros, zeros_like)
@@ -19,7 +20,7 @@ from .dtypes import cast
 from .engine import backward, grad, topological_order
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .linalg import linear, matmul, mT
-from .node import Node, enable_grad, is_grad_enabled, no_grad
+from .node import HookHandle, Node, enable_grad, is_grad_enabled, no_grad
 from .ops import REGISTRY, Domain, Op, UnknownOpError, lookup, register, unregister
 from .reductions import log_softmax, logsumexp, mean, softmax, std, var
 from .selection import clip, where
@@ -27,6 +28,7 @@ from .shapes import concatenate, embed, expand, getitem, reshape, stack, sum_to,
 from .tensor import Tensor
 from .value import Value
 from .viz import draw_graph, save_graph, to_dot
+from . import func
 
 _ops.freeze_built_ins()
 
@@ -36,6 +38,7 @@ __all__ = [
     "Value", "Tensor", "Node", "Op", "Domain", "REGISTRY", "register", "unregister", "lookup",
     "UnknownOpError",
     "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
+    "detect_anomaly", "AnomalyError", "HookHandle",
     "add", "sub", "mul", "div", "power", "neg", "exp", "log", "sqrt", "sign", "step", "sin",
     "cos", "sigmoid", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus",
     "log_sigmoid", "bent_identity", "silu", "swish", "gelu",
@@ -43,7 +46,7 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError",
     "matmul", "mT", "linear", "softmax", "log_softmax", "logsumexp", "mean", "var", "std",
     "where", "clip", "concatenate", "stack", "reshape", "transpose", "expand", "sum_to",
-    "getitem", "embed", "cast",
+    "getitem", "embed", "cast", "func",
     "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
     "zeros_like", "ones_like", "full_like",
 ]

@@ -7,6 +7,10 @@ gradient is ever written to `.grad`. An interior node's `.grad` is set when its 
 is complete; the leaves' gradients are added to their `.grad` once every formula has run. So a
 pass that fails or is interrupted leaves every `.grad` as it was or finished, never a marker.
 
+Hooks (`register_hook`) cost the fast loop one test of a flag per node, read once per pass
+(`node.live_hooks`); anomaly checks run in a loop of their own (watch.py), taken only when the
+thread detects anomalies.
+
 Passes take one lock: concurrent `backward()` calls through shared nodes give the same sums as
 running them one after the other. A pass started from inside another (a hook or a formula that
 calls `backward()`) is refused, since both would mark the same nodes.
@@ -18,8 +22,11 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .node import Node, arguments, enable_grad, wide_edges
+from . import node as modes
+from .anomaly import check_backward, formulas_unchecked
+from .node import MODE, Node, arguments, enable_grad, raw_data, wide_edges
 from .numerics import ieee
+from .watch import hook_leaves, hooked, own_copy, propagate_node, propagate_watched, watching
 
 _LOCK = threading.RLock()
 _running = 0  # passes in progress in the thread holding the lock
@@ -161,14 +168,17 @@ def topological_order(root: Node) -> list[Node]:
 # --- propagation -------------------------------------------------------------------------------
 
 
-def _propagate(order: list[Node], mark: object, store: bool) -> None:
+def _propagate(order: list[Node], mark: object, store: bool, hooks: bool = False) -> None:
     """First-order backward on raw data, from the root's `_g` (the last node in `order`).
 
     Each input's gradient is summed in its `_g` (which holds `mark` until the first one
-    arrives). With `store`, every op node's finished gradient is written to its `.grad`.
+    arrives). With `store`, every op node's finished gradient is written to its `.grad`. With
+    `hooks` (some node has one), each node's hooks run on its finished gradient first.
     """
     for node in reversed(order):
         g = node._g
+        if hooks and node._meta is not None:
+            g = node._g = hooked(node, g)
         if store:
             node.grad = g  # finished: every user of the node came before it
         op = node._op
@@ -182,13 +192,13 @@ def _propagate(order: list[Node], mark: object, store: bool) -> None:
             if prev is not mark:
                 a._g = prev + ga
             elif ga is g and a._op is None:
-                a._g = _copy(ga)  # a leaf keeps no gradient another node holds too
+                a._g = own_copy(ga)  # a leaf keeps no gradient another node holds too
             else:
                 a._g = ga
             continue
         b = node._b
         if a is None and b is None:
-            _propagate_wide(node, g, mark)
+            propagate_node(node, g, mark, wide_edges(node))
             continue
         ad = node._k if a is None else a.data
         bd = node._k if b is None else b.data
@@ -201,7 +211,7 @@ def _propagate(order: list[Node], mark: object, store: bool) -> None:
             if prev is not mark:
                 a._g = prev + ga
             elif ga is g and a._op is None:
-                a._g = _copy(ga)
+                a._g = own_copy(ga)
             else:
                 a._g = ga
         if b is not None:
@@ -213,57 +223,34 @@ def _propagate(order: list[Node], mark: object, store: bool) -> None:
             if prev is not mark:
                 b._g = prev + gb
             elif gb is g and b._op is None:
-                b._g = _copy(gb)
+                b._g = own_copy(gb)
             else:
                 b._g = gb
 
 
-def _propagate_wide(node: Node, g: Any, mark: object) -> None:
-    """`_propagate` for a wide node: every argument in `_k`, nodes among them."""
-    op, args = node._op, node._k
-    raw = [x.data if isinstance(x, Node) else x for x in args]
-    edges = wide_edges(node)
-    if op.variadic:
-        grads = _formula(op.derivatives[0], g, node.data, raw)
-        pairs = [(x, grads[i]) for x, i in edges]
-    else:
-        pairs = [(x, _formula(op.derivatives[i], g, node.data, raw)) for x, i in edges]
-    for x, gx in pairs:
-        prev = x._g
-        if prev is not mark:
-            x._g = prev + gx
-        elif gx is g and x._op is None:
-            x._g = _copy(gx)
-        else:
-            x._g = gx
-
-
-def _copy(grad: Any) -> Any:
-    """A gradient passed through unchanged (by add, say) as a leaf's own copy."""
-    return grad.copy() if isinstance(grad, np.ndarray) else grad
-
-
-def _formula(formula: Any, g: Any, y: Any, raw: Sequence[Any]) -> Any:
-    try:
-        return formula(g, y, *raw)
-    except (ArithmeticError, ValueError):
-        return ieee(formula, g, y, *raw)
-
-
 def _propagate_graph(order: list[Node], mark: object) -> None:
-    """Backward whose formulas run on nodes, recording a graph: gradients are differentiable."""
-    with enable_grad():
+    """Backward whose formulas run on nodes, recording a graph: gradients are differentiable.
+
+    In anomaly mode each formula's result is checked as a whole (its ops are not checked one
+    by one, which would blame them on the forward pass)."""
+    hooks, checking = watching()
+    with formulas_unchecked() if checking else enable_grad():
         for node in reversed(order):
             g = node._g
+            if hooks and node._meta is not None:
+                g = node._g = hooked(node, g)
             op = node._op
             args = arguments(node)
             if op.variadic:
                 grads = op.derivatives[0](g, node, *args)
-                pairs = [(x, grads[i]) for x, i in wide_edges(node)]
+                parts = [(x, grads[i], i) for x, i in wide_edges(node)]
             else:
-                pairs = [(x, op.derivatives[i](g, node, *args)) for i, x in enumerate(args)
+                parts = [(x, op.derivatives[i](g, node, *args), i) for i, x in enumerate(args)
                          if isinstance(x, Node) and op.derivatives[i] is not None]
-            for x, gx in pairs:
+            for x, gx, i in parts:
+                if checking:
+                    check_backward(node, i, gx, g,
+                                   [raw_data(a) for a in args[:len(args) - op.nparams]])
                 prev = x._g
                 x._g = gx if prev is mark else prev + gx
 
@@ -321,6 +308,7 @@ def backward(root: Node, grad: Any = None) -> None:
     seed = root._seed(grad)
     leaves: list[Node] = []
     order: list[Node] = []
+    mark: object = None
     _begin()
     try:
         if root._op is None:
@@ -328,7 +316,9 @@ def backward(root: Node, grad: Any = None) -> None:
         else:
             order, mark = _ordered(root, leaves)
         root._g = seed
-        if order:
+        if modes.live_hooks or modes.unusual_threads:
+            propagate_watched(order, mark, leaves, True, _propagate)
+        elif order:
             _propagate(order, mark, True)
         _flush(leaves)
     except BaseException:
@@ -344,7 +334,8 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
 
     The gradients are the caller's own: new arrays in each input's dtype (floats for Values).
     With `create_graph=True` they are nodes in a graph of their own, so they can be
-    differentiated again (second and higher derivatives).
+    differentiated again (second and higher derivatives); `grad_output` may then be a node
+    too, and the gradients are differentiable in it (they are linear in it).
     """
     if isinstance(inputs, Node):
         inputs = (inputs,)
@@ -359,9 +350,15 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
         if not getattr(x, "requires_grad", True):
             raise ValueError(f"grad: input {i} does not require grad, so no gradient flows to "
                              f"it; create it with requires_grad=True")
-    seed = output._seed(grad_output)
+    if isinstance(grad_output, Node) and type(grad_output) is not type(output):
+        raise TypeError(f"grad: grad_output is a {type(grad_output).__name__}, the output a "
+                        f"{type(output).__name__}")
+    seed = output._seed(raw_data(grad_output))
+    if create_graph:
+        seed = grad_output if isinstance(grad_output, Node) else output._constant(seed)
     leaves: list[Node] = []
     order: list[Node] = []
+    mark: object = None
     _begin()
     try:
         with np.errstate(all="ignore"):  # IEEE values at poles (log'(0) = inf), no warnings
@@ -369,9 +366,13 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
                 leaves.append(output)
             else:
                 order, mark = _ordered(output, leaves)
-            output._g = output._constant(seed) if create_graph else seed
-            if order and create_graph:
+            output._g = seed
+            if create_graph:
                 _propagate_graph(order, mark)
+                if modes.live_hooks:
+                    hook_leaves(leaves)
+            elif modes.live_hooks or modes.unusual_threads:
+                propagate_watched(order, mark, leaves, False, _propagate)
             elif order:
                 _propagate(order, mark, False)
         reached = {id(node) for node in order}

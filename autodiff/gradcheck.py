@@ -18,6 +18,7 @@ from typing import Any, Callable, ContextManager, Optional, Sequence
 
 import numpy as np
 
+from .blame import op_to_blame, traced as _traced
 from .engine import grad
 from .node import Node, enable_grad, no_grad, raw_data
 
@@ -33,7 +34,14 @@ SECOND_ORDER_HINT = ("  (where gradcheck passes and gradgradcheck fails, a deriv
 
 
 class GradcheckError(AssertionError):
-    """An analytic gradient disagrees with central finite differences."""
+    """An analytic gradient disagrees with central finite differences. `op` names the op whose
+    own derivative disagrees at the values it saw (None when every op agrees locally), `node`
+    is that op's node in a fresh run of f."""
+
+    def __init__(self, message: str, op: Optional[str] = None, node: Optional[Node] = None
+                 ) -> None:
+        super().__init__(message)
+        self.op, self.node = op, node
 
 
 def central_difference(f: Callable[..., Any], *inputs: Node, arg: int = 0,
@@ -66,33 +74,48 @@ def gradcheck(f: Callable[..., Any], *inputs: Node, eps: float = 1e-6, atol: flo
     f returns a node or a tuple of nodes; a failure raises `GradcheckError` naming the input,
     its worst element and both numbers (or returns False when raise_exception=False).
     """
-    return _check("gradcheck", f, inputs, eps, atol, rtol, raise_exception, seed, no_grad)
+    return _check("gradcheck", f, inputs, eps, atol, rtol, raise_exception, seed, 1)
 
 
 def gradgradcheck(f: Callable[..., Any], *inputs: Node, eps: float = 1e-6, atol: float = 1e-5,
                   rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
     """True when f's second derivatives (via `grad(create_graph=True)`) match central
     differences of its first derivatives, in float64; otherwise as `gradcheck`."""
-    _validate("gradgradcheck", inputs)
-    with enable_grad():
-        weights = _weights(_outputs("gradgradcheck", f(*inputs)), np.random.default_rng(seed))
-
-    def first_derivatives(*xs: Node) -> list[Any]:
-        return _vector_jacobian(_outputs("gradgradcheck", f(*xs)), weights, xs,
-                                create_graph=True)
-
-    # The numeric side differentiates first derivatives, so it records graphs too.
-    return _check("gradgradcheck", first_derivatives, inputs, eps, atol, rtol, raise_exception,
-                  seed + 1, enable_grad)
+    return _check("gradgradcheck", f, inputs, eps, atol, rtol, raise_exception, seed, 2)
 
 
 # --- the shared check --------------------------------------------------------------------
 
 
 def _check(name: str, f: Callable[..., Any], inputs: Sequence[Node], eps: float, atol: float,
-           rtol: float, raise_exception: bool, seed: int,
-           numeric_mode: Callable[[], ContextManager[None]]) -> bool:
+           rtol: float, raise_exception: bool, seed: int, order: int) -> bool:
+    failures = _failures(name, f, inputs, eps, atol, rtol, seed, order)
+    if not failures:
+        return True
+    if not raise_exception:
+        return False
+
+    def alone(op_name: str, g: Callable[..., Any], leaves: list[Node]) -> list[str]:
+        # A wrong first derivative spoils the second derivatives of whatever uses the op (a
+        # formula that reuses the output differentiates through it), so both orders are asked.
+        return [line for k in range(1, order + 1)
+                for line in _failures(f"{op_name} alone", g, leaves, eps, atol, rtol, seed, k)]
+
+    op, node, blame = op_to_blame(_outputs(name, _traced(f, inputs)), alone)
+    if order == 2 and not any(NOT_SMOOTH in line for line in failures):
+        failures.append(SECOND_ORDER_HINT)
+    raise GradcheckError(f"{name}: analytic and numeric derivatives differ (eps={eps}, "
+                         f"atol={atol}, rtol={rtol}):\n" + "\n".join(failures) + "\n" + blame,
+                         op, node)
+
+
+def _failures(name: str, f: Callable[..., Any], inputs: Sequence[Node], eps: float,
+              atol: float, rtol: float, seed: int, order: int) -> list[str]:
+    """One line per input whose derivatives of this order disagree: where, and both numbers."""
     _validate(name, inputs)
+    numeric_mode: Callable[[], ContextManager[None]] = no_grad
+    if order == 2:  # the first derivatives' first derivatives; they record graphs too
+        f, seed, numeric_mode = _first_derivatives(name, f, inputs, seed), seed + 1, enable_grad
     rng = np.random.default_rng(seed)
     with enable_grad():
         outputs = _outputs(name, f(*inputs))
@@ -109,14 +132,18 @@ def _check(name: str, f: Callable[..., Any], inputs: Sequence[Node], eps: float,
         if worst is not None:
             label = f" {x.label!r}" if getattr(x, "label", "") else ""
             failures.append(f"  input {i}{label}{worst}")
-    if not failures:
-        return True
-    if raise_exception:
-        if name == "gradgradcheck" and not any(NOT_SMOOTH in f for f in failures):
-            failures.append(SECOND_ORDER_HINT)
-        raise GradcheckError(f"{name}: analytic and numeric derivatives differ "
-                             f"(eps={eps}, atol={atol}, rtol={rtol}):\n" + "\n".join(failures))
-    return False
+    return failures
+
+
+def _first_derivatives(name: str, f: Callable[..., Any], inputs: Sequence[Node],
+                       seed: int) -> Callable[..., list[Any]]:
+    """xs -> v^T df/dx for a fixed random v, as differentiable nodes."""
+    with enable_grad():
+        weights = _weights(_outputs(name, f(*inputs)), np.random.default_rng(seed))
+
+    def first_derivatives(*xs: Node) -> list[Any]:
+        return _vector_jacobian(_outputs(name, f(*xs)), weights, xs, create_graph=True)
+    return first_derivatives
 
 
 def _worst(weighted_output: Callable[[], float], x: Node, analytic: Any, eps: float,

@@ -17,12 +17,14 @@ slots, all declared here:
     _g      the engine's scratch slot: the pass's mark, then the gradient being summed; what
             it holds outside a pass means nothing
     _meta   None, or a dict of annotations that debugging and drawing tools attach (hooks,
-            the place the node was made, the module call that made it)
+            the place the node was made, the module call that made it), each under a key of
+            its own: "hooks" (register_hook), "site" (anomaly mode)
 
 The methods below are the hooks the engine and `Op.__call__` call; each node kind defines them.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any, Callable, Optional, TypeVar
 
@@ -47,6 +49,24 @@ class Node:
     def parents(self) -> tuple["Node", ...]:
         """The nodes this one was computed from that receive a gradient, in argument order."""
         return tuple(inputs(self))
+
+    def register_hook(self, fn: Callable[[Any], Any]) -> "HookHandle":
+        """Call fn(grad) when this node's gradient is complete in a backward pass (`backward()`
+        or `grad()`); a value it returns (not None) replaces the gradient. `.remove()` on the
+        returned handle takes the hook off."""
+        if not callable(fn):
+            raise TypeError(f"register_hook: fn must be callable, got {type(fn).__name__}")
+        if not getattr(self, "requires_grad", True):
+            raise ValueError("register_hook: this Tensor does not require grad, so no gradient "
+                             "reaches it; create it with requires_grad=True")
+        if self._meta is None:
+            self._meta = {}
+        hooks = self._meta.get("hooks")
+        if hooks is None:
+            hooks = self._meta["hooks"] = _NodeHooks()
+        handle = _NodeHookHandle(hooks, fn)
+        _count_hooks(1)
+        return handle
 
     # --- hooks the engine calls ---------------------------------------------------------------
 
@@ -111,6 +131,58 @@ def raw_data(x: Any) -> Any:
     return x.data if isinstance(x, Node) else x
 
 
+# --- hooks ---------------------------------------------------------------------------------
+
+
+class HookHandle:
+    """What a `register_hook` returns: `.remove()` takes the hook off (again: nothing)."""
+
+    __slots__ = ("_hooks", "_key")
+
+    def __init__(self, hooks: dict[int, Any], fn: Callable[..., Any]) -> None:
+        """Add fn to `hooks` (a table of hooks in the order registered), under a new key."""
+        self._hooks, self._key = hooks, next(_hook_keys)
+        hooks[self._key] = fn
+
+    def remove(self) -> None:
+        """Take the hook off; removing it a second time does nothing."""
+        if self._hooks.pop(self._key, None) is not None:
+            self._removed()
+
+    def _removed(self) -> None:
+        pass
+
+
+class _NodeHookHandle(HookHandle):
+    __slots__ = ()
+
+    def _removed(self) -> None:
+        _count_hooks(-1)
+
+
+class _NodeHooks(dict):  # type: ignore[type-arg]
+    """A node's hooks by key. Those still in it when it is dropped (with its node and every
+    handle to it) stop counting as live: hooks on a graph's nodes go when the graph goes."""
+
+    __slots__ = ()
+
+    def __del__(self) -> None:
+        if self:
+            _count_hooks(-len(self))
+
+
+# Node hooks registered, not removed, on nodes still alive. While it is 0 a backward pass never
+# looks for hooks (it reads this once per pass).
+live_hooks = 0
+_hook_keys = itertools.count()
+
+
+def _count_hooks(change: int) -> None:
+    global live_hooks
+    with _COUNT_LOCK:
+        live_hooks += change
+
+
 # --- modes: grad recording and anomaly detection, per thread --------------------------------
 
 
@@ -124,7 +196,7 @@ MODE = _Mode()
 # 0, as it almost always is, the hot path need not read the thread-local flags, which cost several
 # times a global look-up.
 unusual_threads = 0
-_COUNT_LOCK = threading.Lock()
+_COUNT_LOCK = threading.RLock()  # re-entrant: a hook table dropped while it is held
 
 
 def is_grad_enabled() -> bool:

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import node as modes
 from . import linalg, numpy_api, reductions, selection, shapes
+from .anomaly import observe
 from .engine import backward, topological_order
 from .array_methods import ArrayMethods
 from .methods import OpMethods
@@ -46,13 +47,16 @@ def _unary(op: Op, a: Tensor) -> Tensor:
     out.label = ""
     out._b = out._k = out._g = out._meta = None
     out._version = writes
-    if a.requires_grad and (not modes.unusual_threads or MODE.enabled):
+    unusual = modes.unusual_threads
+    if a.requires_grad and (not unusual or MODE.enabled):
         out.requires_grad = True
         out._op = op
         out._a = a
     else:
         out.requires_grad = False
         out._op = out._a = None
+    if unusual and MODE.anomaly:
+        observe(out, (a.data,))
     return out
 
 
@@ -60,7 +64,8 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
     """Every binary Tensor op. An input without requires_grad is kept as raw data in `_k` (None
     in its input slot, see node.py), and an elementwise op first expands a smaller input that
     needs a gradient (see the module doc)."""
-    recording = not modes.unusual_threads or MODE.enabled
+    unusual = modes.unusual_threads
+    recording = not unusual or MODE.enabled
     if type(a) is Tensor or isinstance(a, Tensor):
         ad = a.data
         if not (a.requires_grad and recording):
@@ -109,13 +114,16 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
     else:
         out.requires_grad = False
         out._op = out._a = out._b = out._k = None
+    if unusual and MODE.anomaly:
+        observe(out, (ad,) if op.param_b else (ad, bd))
     return out
 
 
 def _wide(op: Op, args: Sequence[Any]) -> Tensor:
     """An op of three or more arguments (or given a node where no gradient flows): the
     arguments are kept whole in `_k`, nodes among them (see node.py)."""
-    recording = not modes.unusual_threads or MODE.enabled
+    unusual = modes.unusual_threads
+    recording = not unusual or MODE.enabled
     count = len(args) - op.nparams
     stored: list[Any] = []
     raw: list[Any] = []
@@ -151,6 +159,8 @@ def _wide(op: Op, args: Sequence[Any]) -> Tensor:
     out.requires_grad = nodes
     out._op = op if nodes else None
     out._k = tuple(stored) if nodes else None
+    if unusual and MODE.anomaly:
+        observe(out, raw[:count])
     return out
 
 

@@ -10,12 +10,14 @@ registered op takes three lines:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from . import pytree
 from .node import Node
 from .gradcheck import gradcheck, gradgradcheck
 from .ops import MISSING, REALS, REGISTRY, Domain, Op, lookup
@@ -146,6 +148,111 @@ def _node(x: Any) -> Node:
         from .tensor import Tensor  # only array inputs need it
         return Tensor(x, requires_grad=True)
     return Value(x)
+
+
+# --- random functions of trees, for the function transforms ------------------------------
+
+
+_CHAIN_OPS = ("sin", "cos", "tanh", "sigmoid", "softplus", "silu")
+_KEYS = ("a", "b", "c")
+# Points and scales on a grid: hypothesis' simplest floats (0.0, 1e-300) would make most
+# derivatives vanish.
+_POINTS = st.integers(-200, 200).map(lambda k: k / 100)
+_SCALES = st.sampled_from((-1.5, -1.0, -0.6, 0.3, 0.7, 1.0, 1.4))
+
+
+def _point_arrays(shape: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
+    return st.lists(_POINTS, min_size=math.prod(shape), max_size=math.prod(shape)).map(
+        lambda xs: np.array(xs, dtype=np.float64).reshape(shape))
+
+
+@dataclass(frozen=True)
+class Program:
+    """A random smooth function of a tree of floats and float64 arrays, with a point to take
+    it at (`inputs`). `program(tree)` maps a tree of that structure to a tree of outputs (one
+    scalar if `scalar`); it runs on raw numbers, on nodes, and, given another library's op
+    table `ops` (the names in `OPS`), on that library's arrays."""
+
+    inputs: Any
+    chains: tuple[tuple[str, float, float], ...]  # per input leaf: y = op(scale x + shift)
+    terms: tuple[tuple[str, int, Any], ...]  # (kind, input leaf, argument): one output each
+    layout: str  # how the outputs are arranged: "single", "tuple", "list" or "dict"
+    scalar: bool
+
+    def __call__(self, tree: Any, ops: Optional[dict[str, Callable[..., Any]]] = None) -> Any:
+        ops = OPS if ops is None else ops
+        leaves = pytree.flatten(tree)[0]
+        ys = [ops[op](x * scale + shift) for x, (op, scale, shift) in zip(leaves, self.chains)]
+        outs = []
+        for kind, i, arg in self.terms:
+            y = ys[i]
+            if kind == "sum":
+                y = ops["sum"](y, arg)
+            elif kind == "matmul":
+                y = ops["matmul"](arg, y)
+            elif kind == "product":
+                y = y * ys[arg]
+            outs.append(y)
+        if self.scalar:
+            total = None
+            for (kind, i, arg), out in zip(self.terms, outs):
+                out = ops["sum"](out, None) if np.ndim(self._leaf(i)) else out
+                total = out if total is None else total + out
+            return total
+        if self.layout == "single":
+            return outs[0]
+        if self.layout == "dict":
+            return {f"out{k}": out for k, out in enumerate(outs)}
+        return tuple(outs) if self.layout == "tuple" else outs
+
+    def _leaf(self, i: int) -> Any:
+        return pytree.flatten(self.inputs)[0][i]
+
+
+OPS: dict[str, Callable[..., Any]] = {
+    **{name: REGISTRY[name] for name in _CHAIN_OPS},
+    "sum": lambda x, axis: REGISTRY["sum"](x, axis),
+    "matmul": lambda a, b: REGISTRY["matmul"](a, b),
+}
+
+
+@st.composite
+def programs(draw: Callable[..., Any], max_leaves: int = 3, scalar: bool = False) -> Program:
+    """Random `Program`s: 1 to max_leaves inputs (floats, arrays of up to 2 axes) in a tuple,
+    list, dict or a dict holding a tuple, each passed through a smooth op, then combined into
+    outputs (the op's result, a sum over an axis or all, a product with another input of the
+    same shape, a matrix product) laid out as one output, a tuple, a list or a dict."""
+    count = draw(st.integers(1, max_leaves))
+    shapes = [draw(st.none() | st.lists(st.integers(1, 3), max_size=2).map(tuple))
+              for _ in range(count)]
+    leaves = [draw(_POINTS) if shape is None else draw(_point_arrays(shape)) for shape in shapes]
+    layout = draw(st.sampled_from(("tuple", "list", "dict", "nested")))
+    inputs = (tuple(leaves) if layout == "tuple" else list(leaves) if layout == "list"
+              else dict(zip(_KEYS, leaves)) if layout == "dict"
+              else {"first": leaves[0], "rest": tuple(leaves[1:])})
+    chains = tuple((draw(st.sampled_from(_CHAIN_OPS)), draw(_SCALES), draw(_POINTS) / 2)
+                   for _ in range(count))
+    arrays = [i for i, shape in enumerate(shapes) if shape is not None]
+    used = arrays if scalar and arrays else range(count)  # a scalar never mixes the two kinds
+    terms = []
+    for i in draw(st.lists(st.sampled_from(list(used)), min_size=1, max_size=3)):
+        shape = shapes[i]
+        kinds = ["same", "product"]
+        kinds += ["sum", "matmul"] if shape else []
+        kind = draw(st.sampled_from(kinds))
+        arg: Any = None
+        if kind == "sum":
+            arg = draw(st.sampled_from([None, *range(len(shape))]))
+        elif kind == "matmul":
+            rows = draw(st.integers(1, 3))
+            arg = draw(_point_arrays((rows, shape[0])))
+        elif kind == "product":
+            arg = draw(st.sampled_from([j for j in range(count) if shapes[j] == shape]))
+        terms.append((kind, i, arg))
+    out_layout = "single" if scalar else draw(st.sampled_from(("single", "tuple", "list", "dict")))
+    if out_layout == "single":
+        terms = terms[:1]
+    return Program(inputs, chains, tuple(terms), out_layout, scalar)
 
 
 # --- Tensor strategies: arrays in a domain, mutually broadcastable shapes -------------------

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from . import node as modes
 from . import numpy_api
+from .anomaly import observe
 from .engine import backward
 from .methods import OpMethods
 from .node import MODE, Node
@@ -30,11 +31,11 @@ def _unary(op: Op, a: Value) -> Value:
     out.grad = 0.0
     out.label = ""
     out._b = out._k = out._g = out._meta = None
-    if not modes.unusual_threads or MODE.enabled:
+    if not modes.unusual_threads:
         out._op = op
         out._a = a
     else:
-        out._op = out._a = None
+        _unusual(out, op, a, None, None, (a.data,))
     return out
 
 
@@ -63,13 +64,14 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
     out.grad = 0.0
     out.label = ""
     out._g = out._meta = None
-    if not modes.unusual_threads or MODE.enabled:
+    if not modes.unusual_threads:
         out._op = op
         out._a = a
         out._b = b
         out._k = ad if a is None else (bd if b is None else None)
     else:
-        out._op = out._a = out._b = out._k = None
+        _unusual(out, op, a, b, ad if a is None else (bd if b is None else None),
+                 (ad,) if op.param_b else (ad, bd))
     return out
 
 
@@ -109,12 +111,24 @@ def _wide(op: Op, args: tuple[Any, ...]) -> Value:
     out.grad = 0.0
     out.label = ""
     out._a = out._b = out._g = out._meta = None
-    if not modes.unusual_threads or MODE.enabled:
+    if not modes.unusual_threads:
         out._op = op
         out._k = tuple(stored)
     else:
-        out._op = out._k = None
+        _unusual(out, op, None, None, tuple(stored), raw[:count])
     return out
+
+
+def _unusual(out: Value, op: Op, a: Optional[Value], b: Optional[Value], k: Any,
+             inputs: Any) -> None:
+    """The edge of a node made while some thread is in an unusual mode: none under
+    `no_grad()`; in anomaly mode, the node's site recorded and its output checked."""
+    if MODE.enabled:
+        out._op, out._a, out._b, out._k = op, a, b, k
+    else:
+        out._op = out._a = out._b = out._k = None
+    if MODE.anomaly:
+        observe(out, inputs)
 
 
 _new = object.__new__

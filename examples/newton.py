@@ -1,13 +1,15 @@
-"""Newton's method with a Hessian from grad-of-grad: logistic regression in a handful of steps.
+"""Newton's method with the Hessian from `autodiff.func.hessian`: logistic regression in a
+handful of steps.
 
 The beans again (100 sizes x, toxic or not), now fitted by logistic regression with two
 parameters theta = (w, b): p = sigmoid(w x + b), loss = mean BCE = mean(softplus(z) - y z) with
 z = w x + b. Newton's method steps theta -= H^-1 g, where g is the gradient and H the Hessian of
-the loss. autodiff computes both: `autodiff.grad(loss, theta, create_graph=True)` gives g as a
-Tensor that is itself differentiable, and the gradient of each entry g[i] is row i of H. All in
-float64. Newton reaches the tolerance in a handful of steps; gradient descent with the largest
-safe constant step (1/L, L the gradient's Lipschitz constant) needs thousands. The Hessian is
-also checked against the textbook formula X^T diag(p (1 - p)) X / n.
+the loss. `autodiff.func` turns the loss, a function of a plain float64 array theta, into
+functions giving both: `value_and_grad(loss_of)` and `hessian(loss_of)` (the Jacobian of the
+gradient, reverse mode over reverse mode). Newton reaches the tolerance in a handful of steps;
+gradient descent with the largest safe constant step (1/L, L the gradient's Lipschitz
+constant) needs thousands. The Hessian is also checked against the textbook formula
+X^T diag(p (1 - p)) X / n.
 
     python examples/newton.py [--tol 1e-6] [--out out/newton]
 """
@@ -20,12 +22,12 @@ from typing import Any, Callable
 import numpy as np
 
 import _plots
-import autodiff
 from _plots import BLUE, GREY, ORANGE, plt
-from autodiff import Tensor
+from autodiff import Tensor, func
 from nn.data import beans
 
 Run = tuple[list[np.ndarray], list[float], list[float]]  # thetas, losses, gradient norms
+Step = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[float, np.ndarray, np.ndarray]]
 
 
 def loss_of(theta: Tensor, X: np.ndarray, y: np.ndarray) -> Tensor:
@@ -34,43 +36,38 @@ def loss_of(theta: Tensor, X: np.ndarray, y: np.ndarray) -> Tensor:
     return (z.softplus() - y * z).mean()
 
 
-def gradient_and_hessian(theta: Tensor, X: np.ndarray,
-                         y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """(loss, gradient, Hessian) at theta; the Hessian row by row from grad of grad."""
-    loss = loss_of(theta, X, y)
-    (g,) = autodiff.grad(loss, theta, create_graph=True)  # a Tensor with its own graph
-    rows = [autodiff.grad(g[i], theta)[0] for i in range(theta.size)]
-    return loss.item(), g.data, np.stack(rows)
+loss_and_gradient = func.value_and_grad(loss_of)  # (theta, X, y) -> (loss, d loss / d theta)
+hessian = func.hessian(loss_of)                     # (theta, X, y) -> d^2 loss / d theta^2
 
 
-def newton_step(theta: Tensor, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, Any]:
+def newton_step(theta: np.ndarray, X: np.ndarray, y: np.ndarray
+                ) -> tuple[float, np.ndarray, np.ndarray]:
     """(loss, gradient, Newton step H^-1 g) at theta."""
-    loss, g, hessian = gradient_and_hessian(theta, X, y)
-    return loss, g, np.linalg.solve(hessian, g)
+    loss, g = loss_and_gradient(theta, X, y)
+    return float(loss), g, np.linalg.solve(hessian(theta, X, y), g)
 
 
-def gradient_step(lr: float) -> Callable[[Tensor, np.ndarray, np.ndarray], tuple]:
+def gradient_step(lr: float) -> Step:
     """The (loss, gradient, step lr g) rule of gradient descent, first-order backward only."""
-    def step(theta: Tensor, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, Any]:
-        loss = loss_of(theta, X, y)
-        (g,) = autodiff.grad(loss, theta)
-        return loss.item(), g, lr * g
+    def step(theta: np.ndarray, X: np.ndarray, y: np.ndarray
+             ) -> tuple[float, np.ndarray, np.ndarray]:
+        loss, g = loss_and_gradient(theta, X, y)
+        return float(loss), g, lr * g
     return step
 
 
-def minimise(step: Callable[..., tuple], X: np.ndarray, y: np.ndarray, tol: float,
-             max_steps: int) -> Run:
+def minimise(step: Step, X: np.ndarray, y: np.ndarray, tol: float, max_steps: int) -> Run:
     """theta -= step(theta) from theta = 0 until |gradient| < tol: every iterate recorded."""
-    theta = Tensor(np.zeros(X.shape[1]), requires_grad=True)
+    theta = np.zeros(X.shape[1])
     thetas, losses, norms = [], [], []
     for _ in range(max_steps):
         loss, g, delta = step(theta, X, y)
-        thetas.append(theta.data.copy())
+        thetas.append(theta.copy())
         losses.append(loss)
         norms.append(float(np.linalg.norm(g)))
         if norms[-1] < tol:
             break
-        theta.data -= delta
+        theta = theta - delta
     return thetas, losses, norms
 
 
@@ -111,7 +108,7 @@ def plot(path: Any, runs: dict[str, Run], tol: float, x: np.ndarray, y: np.ndarr
     fit_ax.set_ylabel("P(toxic)")
     fit_ax.set_title("the fitted logistic curve (points: 0 safe, 1 toxic)")
     fit_ax.legend(loc="center right")
-    fig.suptitle("logistic regression on the beans: Newton (Hessian by grad of grad) "
+    fig.suptitle("logistic regression on the beans: Newton (Hessian by func.hessian) "
                  "vs gradient descent", x=0.01, ha="left")
     fig.tight_layout()
     _plots.save(fig, path)
@@ -141,10 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  Newton step {step}: loss {loss:.12f}  |g| {norm:.2e}  "
               f"w {theta[0]:+9.5f}  b {theta[1]:+9.5f}")
     theta = runs["Newton"][0][-1]
-    hessian = gradient_and_hessian(Tensor(theta, requires_grad=True), X, y)[2]
     p = 1 / (1 + np.exp(-(X @ theta)))
     textbook = X.T @ (X * (p * (1 - p))[:, None]) / len(X)
-    hessian_gap = float(np.abs(hessian - textbook).max())
+    hessian_gap = float(np.abs(hessian(theta, X, y) - textbook).max())
 
     converged = True
     for name, (thetas, losses, norms) in runs.items():
@@ -156,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
               f"final loss {losses[-1]:.12f}, |g| {norms[-1]:.1e}, "
               f"w {final[0]:+.6f}, b {final[1]:+.6f}")
     print(f"  step size of gradient descent: 1/L = {1 / lipschitz:.3f}")
-    print(f"  Hessian (grad of grad) vs X^T diag(p(1-p)) X / n: max gap {hessian_gap:.1e}")
+    print(f"  func.hessian vs X^T diag(p(1-p)) X / n: max gap {hessian_gap:.1e}")
     plot(out / "convergence.png", runs, args.tol, x, y)
     steps = {name: len(losses) - 1 for name, (_, losses, _) in runs.items()}
     print(f"newton: Newton converged in {steps['Newton']} steps, gradient descent in "

@@ -12,11 +12,11 @@ Values (nn.scalar) make a list of Values instead.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
-from autodiff import Tensor, Value
+from autodiff import HookHandle, Tensor, Value
 
 from .archive import NpzReader, PathLike, npz_path, write_npz
 
@@ -34,12 +34,28 @@ class Module:
         subclasses define it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
 
+    _forward_hooks: Optional["_Hooks"] = None  # set by register_forward_hook
+
     def __call__(self, x: Any) -> Tensor:
-        return self.forward(self.as_input(x))
+        x = self.as_input(x)
+        out = self.forward(x)
+        return out if self._forward_hooks is None else self._forward_hooks.run(self, x, out)
 
     def as_input(self, x: Any) -> Any:
         """x as `forward` takes it: a Tensor (arrays, lists and numbers as float64 data)."""
         return as_tensor(x)
+
+    def register_forward_hook(self, fn: Callable[["Module", tuple[Any], Any], Any]
+                              ) -> HookHandle:
+        """Call fn(module, inputs, output) after each forward pass of this module (inputs: the
+        tuple of its inputs); a value it returns (not None) replaces the output. `.remove()` on
+        the returned handle takes the hook off."""
+        if not callable(fn):
+            raise TypeError(f"register_forward_hook: fn must be callable, got "
+                            f"{type(fn).__name__}")
+        if self._forward_hooks is None:
+            self._forward_hooks = _Hooks()
+        return HookHandle(self._forward_hooks.table, fn)
 
     # --- parameters ------------------------------------------------------------------------
 
@@ -162,3 +178,20 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+class _Hooks:
+    """A module's forward hooks: not a dict, so the search for parameters never looks inside."""
+
+    __slots__ = ("table",)
+
+    def __init__(self) -> None:
+        self.table: dict[int, Callable[..., Any]] = {}
+
+    def run(self, module: Module, x: Any, out: Any) -> Any:
+        """out after each hook, in the order registered (a hook may replace it)."""
+        for fn in list(self.table.values()):  # a hook may remove itself
+            new = fn(module, (x,), out)
+            if new is not None:
+                out = new
+        return out

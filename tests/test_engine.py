@@ -166,6 +166,28 @@ def test_no_grad_is_thread_local() -> None:
     assert recorded == [(True, True)]
 
 
+def test_no_grad_and_enable_grad_are_decorators_with_or_without_parentheses() -> None:
+    @no_grad
+    def bare(v: Value) -> Value:
+        assert not is_grad_enabled()
+        return v * v
+
+    @no_grad()
+    def called(v: Value) -> Value:
+        return v * v
+
+    @enable_grad
+    def recorded(v: Value) -> Value:
+        return v * v
+
+    a = Value(3.0)
+    assert bare(a).parents == () and called(a).parents == ()
+    with no_grad():
+        assert recorded(a).parents == (a, a)
+        assert not is_grad_enabled()
+    assert is_grad_enabled() and bare.__name__ == "bare"
+
+
 @given(x=reals)
 def test_detach_cuts_the_history(x: float) -> None:
     a = Value(x)

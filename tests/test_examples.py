@@ -87,6 +87,24 @@ def test_newton_converges_in_a_handful_of_steps(tmp_path: Path) -> None:
     assert pictures(out) == {"convergence"}
 
 
+def test_lbfgs_fits_the_moons_through_scipy(tmp_path: Path) -> None:
+    pytest.importorskip("scipy", reason="lbfgs needs SciPy (the examples extra)")
+    stdout, out = run("lbfgs", tmp_path)
+    assert "training accuracy 100.0%" in stdout
+    gap = float(re.search(r"central differences at the solution: max gap (\S+)", stdout).group(1))
+    assert gap < 1e-6
+    assert pictures(out) == {"lbfgs"}
+
+
+def test_gradient_norms_sees_sigmoid_gradients_vanish(tmp_path: Path) -> None:
+    stdout, out = run("gradient_norms", tmp_path, "--steps", "30")
+    shares = re.search(r"gets ([\d.]+) of the gradient .* with sigmoid, ([\d.]+) with tanh",
+                       stdout)
+    assert float(shares.group(1)) < 0.01 < float(shares.group(2))
+    assert len(re.findall(r"median \|dL/dh\| per layer( \S+){6}$", stdout, re.M)) == 2
+    assert pictures(out) == {"gradient_norms"}
+
+
 def test_custom_activation_registers_tests_and_trains(tmp_path: Path) -> None:
     stdout, out = run("custom_activation", tmp_path, "--examples", "20")
     assert "check_op(mish) passed on 20 hypothesis inputs" in stdout

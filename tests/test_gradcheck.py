@@ -99,7 +99,7 @@ def test_gradcheck_names_the_input_and_both_numbers(wrong_ops: Any, x: Value) ->
     message = str(failure.value)
     assert "input 0 'w'" in message
     assert f"analytic {x.data!r}" in message  # the wrong formula gives x
-    numeric = float(message.split(", numeric ")[1])
+    numeric = float(message.splitlines()[1].split(", numeric ")[1])
     assert numeric == pytest.approx(2 * x.data, rel=1e-6)
     assert gradcheck(lambda v: square(v), x, raise_exception=False) is False
 
@@ -199,3 +199,45 @@ def test_float32_and_requires_grad_false_are_refused(kind: Any) -> None:
         gradcheck(autodiff.tanh, kind(np.ones(3, dtype=np.float32), requires_grad=True))
     with pytest.raises(ValueError, match="requires_grad=False"):
         gradcheck(autodiff.tanh, kind(np.ones(3), requires_grad=False))
+
+
+# --- finding the op to blame ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("checker", [gradcheck, gradgradcheck])
+def test_a_wrong_op_deep_inside_an_mlp_is_named(wrong_ops: Any, checker: Any) -> None:
+    import nn
+
+    square, _ = wrong_ops
+    layers = [nn.Layer(3, 4, "tanh", rng=0), nn.Layer(4, 4, "tanh", rng=1),
+              nn.Layer(4, 4, "wrong_square", rng=2), nn.Layer(4, 1, "sigmoid", rng=3)]
+    X = np.random.default_rng(0).normal(size=(6, 3))
+
+    def loss(*params: Tensor) -> Tensor:
+        h = Tensor(X)
+        for layer in layers:
+            h = layer(h)
+        return (h * h).mean()
+
+    params = [p for layer in layers for p in layer.parameters()]
+    with pytest.raises(GradcheckError) as caught:
+        checker(loss, *params)
+    error = caught.value
+    assert error.op == "wrong_square" and error.node.op == "wrong_square"
+    message = str(error)
+    assert "the op to blame: wrong_square (made at tests/test_gradcheck.py:" in message
+    assert "argument 'x'" in message
+    for layer in layers[:2] + layers[3:]:  # the layers of right ops pass alone
+        h = Tensor(np.random.default_rng(1).normal(size=(6, layer.nin)))
+        assert checker(lambda *ps, layer=layer: layer(h).sum(), *layer.parameters())
+
+
+def test_when_every_op_agrees_the_fault_is_said_to_be_elsewhere() -> None:
+    x = Value(0.7)
+
+    def f(v: Value) -> Value:
+        return v * v + v.data ** 3  # .data leaves the graph: the v^3 term has no gradient
+
+    with pytest.raises(GradcheckError, match="every op's own derivative agrees") as caught:
+        gradcheck(f, x)
+    assert caught.value.op is None and caught.value.node is None

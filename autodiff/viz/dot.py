@@ -179,7 +179,7 @@ class Writer:
             call = unit.call
             ins = ", ".join(shape_text(x) for x in call.inputs) or "()"
             text = (f"{call.name}\nin {ins} → out {shape_text(self.graph.nodes[unit.output])}"
-                    f"\n{_histogram(unit.ops)}")
+                    f"\n{unit.count:,} nodes: {_histogram(unit.ops)}")
             return [_node(name, dot_text(text), shape="box3d",
                           **self._fill(u, colors.BOX))]
         if unit.kind == FOLD:
@@ -263,10 +263,11 @@ class Writer:
                 s = rep[unit.entry]
                 out.append((s, u, _edge(self._name(s), self._name(u))))
         for s, t in sorted(plan.extra_edges):
-            # Uses hidden inside a fold or the summary: drawn, but not allowed to shape the
-            # layout, which follows the edges between the nodes drawn.
+            # Uses hidden inside a fold or the summary: drawn, but without weight, so the layout
+            # follows the edges between the nodes drawn. (Not constraint=false: dot loses a
+            # flat edge that touches a record.)
             out.append((s, t, _edge(self._name(s), self._name(t), style="dashed",
-                                    color="#9ca3af", constraint="false")))
+                                    color="#9ca3af", weight="0")))
         self.unit_edges = [(s, t) for s, t, _ in out]
         return out
 

@@ -2,6 +2,7 @@
 checked in a real headless browser (Debian's chromium; CI installs it)."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -16,24 +17,18 @@ import pytest
 import autodiff as ad
 import nn
 
+_spec = importlib.util.spec_from_file_location(
+    "graph_example", Path(__file__).resolve().parent.parent / "examples" / "graph.py")
+example = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(example)
+micrograd_expression = example.expression  # L = (a * b + c) * f, after backward
+
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="the Graphviz 'dot' program is not installed")
 BROWSER = next((shutil.which(name) for name in ("chromium", "chromium-browser",
                                                 "google-chrome") if shutil.which(name)), None)
 # CI sets this, so a missing browser fails there instead of skipping the test.
 REQUIRED = os.environ.get("AUTODIFF_REQUIRE_BROWSER") == "1"
-
-
-def micrograd_expression() -> ad.Value:
-    a, b, c, f = (ad.Value(x, label=n) for x, n in ((2.0, "a"), (-3.0, "b"), (10.0, "c"),
-                                                     (-2.0, "f")))
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
 
 
 def page_data(path: Path) -> dict:
@@ -72,8 +67,9 @@ def test_one_frame_per_node_forward_then_backward(tmp_path: Path) -> None:
 @needs_dot
 def test_animate_changes_no_grad_and_draws_tensors(tmp_path: Path) -> None:
     L = micrograd_expression()
+    grads = [node.grad for node in ad.topological_order(L)]
     ad.animate(L, tmp_path / "scalar.html")
-    assert all(node.grad == 0.0 for node in ad.topological_order(L))
+    assert [node.grad for node in ad.topological_order(L)] == grads
     model = nn.MLP(2, [3, 1], rng=0)
     loss = nn.mse_loss(model(np.ones((4, 2))), np.zeros((4, 1)))
     data = page_data(ad.animate(loss, tmp_path / "tensor.html"))

@@ -3,21 +3,29 @@ the drawing stays connected and accounts for every node, and the graphs people d
 legibly (PNG and SVG, no Graphviz "too large" warning)."""
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import struct
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autodiff as ad
 import nn
+
+# examples/graph.py builds S1's graph (micrograd's demo step on scalar Values) as users would.
+_spec = importlib.util.spec_from_file_location(
+    "graph_example", Path(__file__).resolve().parent.parent / "examples" / "graph.py")
+example = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(example)
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="the Graphviz 'dot' program is not installed")
@@ -100,34 +108,6 @@ def mixed_chain(n: int, seed: int = 0) -> ad.Value:
     for k in rng.integers(0, 4, n):
         y = y + 0.5 if k == 0 else y * 0.9 if k == 1 else y.tanh() if k == 2 else y.sin()
     return y
-
-
-def scalar_mlp_loss(points: int = 100, seed: int = 0) -> ad.Value:
-    """S1's graph: micrograd's MLP(2, [16, 16, 1]) in scalar Values on `points` points, hinge
-    loss plus L2, written without nn (as micrograd's demo is)."""
-    rng = np.random.default_rng(seed)
-    sizes = [2, 16, 16, 1]
-    layers = [([[ad.Value(w) for w in rng.uniform(-1, 1, nin)] for _ in range(nout)],
-               [ad.Value(0.0) for _ in range(nout)]) for nin, nout in zip(sizes, sizes[1:])]
-    params = [p for rows, bias in layers for row in rows for p in row + bias]
-    X = rng.normal(size=(points, 2)).tolist()
-    y = np.where(rng.random(points) > 0.5, 1.0, -1.0).tolist()
-
-    def model(x: list[Any]) -> Any:
-        for k, (rows, bias) in enumerate(layers):
-            out = []
-            for row, b in zip(rows, bias):
-                act = b
-                for w, xi in zip(row, x):
-                    act = act + w * xi
-                out.append(act if k == len(layers) - 1 else act.relu())
-            x = out
-        return x[0]
-
-    losses = [(1 + -yi * model(xi)).relu() for xi, yi in zip(X, y)]
-    loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
-    loss.backward()
-    return loss
 
 
 def tensor_mlp_loss() -> ad.Tensor:
@@ -257,8 +237,18 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-GRAPHS = {"S1": scalar_mlp_loss, "chain-2000": lambda: tanh_chain(667),
-          "mixed-chain-2000": lambda: mixed_chain(2000), "784-256-10": tensor_mlp_loss}
+def layer_applied(times: int) -> ad.Tensor:
+    """One nn.Layer applied `times` times in a row, as a recurrent cell is."""
+    cell = nn.Layer(3, 3, rng=0)
+    h: Any = np.ones((2, 3))
+    for _ in range(times):
+        h = cell(h)
+    return h.sum()
+
+
+GRAPHS = {"S1": example.micrograd_demo, "chain-2000": lambda: tanh_chain(667),
+          "mixed-chain-2000": lambda: mixed_chain(2000), "784-256-10": tensor_mlp_loss,
+          "layer-applied-150-times": lambda: layer_applied(150)}
 
 
 @needs_dot
@@ -275,3 +265,12 @@ def test_the_default_drawing_renders_legibly(name: str, tmp_path: Path) -> None:
     assert "scale(1 1)" in svg[0].get("transform", "")  # drawn at full size
     sizes = [float(t.get("font-size", "0")) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
     assert sizes and min(sizes) >= 9
+
+
+@needs_dot
+@settings(max_examples=15)
+@given(random_graphs())
+def test_any_drawing_renders(case: tuple[Any, int]) -> None:
+    root, budget = case
+    with tempfile.TemporaryDirectory() as folder:
+        assert render(ad.to_dot(root, max_nodes=budget), "svg", Path(folder) / "g.svg") == ""

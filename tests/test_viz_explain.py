@@ -2,7 +2,6 @@
 highlighted nodes; on Value and Tensor graphs."""
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 

@@ -6,27 +6,21 @@ a fold (a run of repeated steps, or the middle of a long chain, rolled into one 
 how many nodes it stands for) and at most one summary (whatever the budget left out, with
 counts by op). Units are numbered as the nodes are (0..n-1 are nodes) and the others after.
 
-A graph that fits in `max_nodes` is drawn whole. A bigger one is first rolled up: chains of
-single-use nodes are found (a chain's next link is the one input used only by this node,
-preferring an input with the same op), and a run of at least three repetitions of the same step
-(the same op, parameters and kinds of side inputs, any period up to eight ops) keeps its last
-repetition and folds the others, with their side inputs; a long stretch without repetition
-keeps its ends and folds its middle. The units nearest the root, breadth first, then fill the
-budget, and one summary node stands for the rest.
+A graph that fits in `max_nodes` is drawn whole. A bigger one has its repeated steps rolled up
+(see chains.py), then, while it still does not fit and nobody chose a depth, its module calls
+collapsed, deepest first. The units nearest the root, breadth first, then fill the budget, and
+one summary node stands for the rest. A fold also stands for the side inputs of the steps it
+hides (each sample's loss in a sum over samples) where nothing drawn holds them.
 """
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Optional
+from typing import Optional
 
-import numpy as np
-
-from ..node import Node
 from .chains import fold_chains
-from .modules import Call, Modules
+from .modules import Modules
 from .trace import Graph
 from .units import BOX, FOLD, SUMMARY, Unit
-
 
 
 class Plan:
@@ -127,24 +121,24 @@ class Plan:
 
     def _assign(self) -> None:
         """Make `rep` final: every node is drawn as a drawn unit (a fold claims the side inputs
-        of its links that nothing drawn holds, the summary the rest); count what each holds."""
+        of its links that nothing drawn holds, the summary the rest); count what each holds.
+        Only edges into drawn nodes are drawn: a node hidden in a fold that uses a node drawn
+        elsewhere (a shared weight) adds no edge, which would only tangle the picture."""
         g, rep = self.graph, self.rep
         n = len(g)
         drawn = set(self.drawn)
         for i in range(n):
             if rep[i] not in drawn:
                 rep[i] = -1
-        self.extra_edges: set[tuple[int, int]] = set()  # (from unit, to unit) beyond the nodes'
         for u in reversed(self.drawn):  # the farthest from the root first: nearest its nodes
             unit = self.unit(u)
             if unit is None or unit.kind != FOLD:
                 continue
+            # Its chain input stays out: it is drawn, or left to the summary (never a loop).
             stack = [j for i in unit.members for j in g.inputs[i] if rep[j] != u]
             while stack:
                 x = stack.pop()
-                if rep[x] >= 0:
-                    if rep[x] != u and x != unit.entry:
-                        self.extra_edges.add((rep[x], u))
+                if rep[x] >= 0 or x == unit.entry:  # drawn, or claimed already
                     continue
                 rep[x] = u
                 unit.members.append(x)
@@ -159,10 +153,6 @@ class Plan:
             s = n + len(self.units) - 1
             for i in left:
                 rep[i] = s
-            for i in left:
-                for j in g.inputs[i]:
-                    if rep[j] != s:
-                        self.extra_edges.add((rep[j], s))
             self.drawn.append(s)
 
 

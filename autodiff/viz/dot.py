@@ -10,18 +10,19 @@ of what is drawn, unless given.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 import numpy as np
 
 from ..node import Node, arguments
 from . import colors
-from .collapse import BOX, FOLD, SUMMARY, Plan
+from .collapse import Plan
 from .gradients import local_derivative, magnitude
 from .labels import (array_summary, constant_text, dot_text, float_text, op_parts, printable,
                      quantity, record_text, shape_text)
 from .modules import Modules
 from .trace import Graph
+from .units import BOX, FOLD, SUMMARY
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 COLORS = (None, "grad")
@@ -85,10 +86,10 @@ class Writer:
         n = len(self.graph)
         self.marked = {plan.rep[i] for i in marked}
         self.scale = None
-        if color == "grad":
-            self.scale = colors.GradScale([magnitude(self._grad(u)) for u in plan.drawn])
+        if color == "grad":  # over what shows a gradient: nodes, and boxes (their outputs')
+            self.scale = colors.GradScale([magnitude(self._grad(u)) for u in plan.drawn
+                                           if u < n or plan.unit(u).kind == BOX])
         self.constants = 0
-        self.edges: list[tuple[str, str, int, int]] = []  # (tail, head, tail unit, head unit)
         self.order = sorted(plan.drawn, key=lambda u: u if u < n else self._place(u))
 
     # --- the whole text --------------------------------------------------------------------
@@ -259,15 +260,9 @@ class Writer:
                 sources = dict.fromkeys(rep[j] for i in unit.members for j in g.inputs[i]
                                         if j not in inside)
                 out.extend((s, u, _edge(self._name(s), self._name(u))) for s in sources)
-            elif unit.kind == FOLD and unit.entry is not None:
+            elif unit.kind == FOLD and unit.entry is not None and rep[unit.entry] != u:
                 s = rep[unit.entry]
                 out.append((s, u, _edge(self._name(s), self._name(u))))
-        for s, t in sorted(plan.extra_edges):
-            # Uses hidden inside a fold or the summary: drawn, but without weight, so the layout
-            # follows the edges between the nodes drawn. (Not constraint=false: dot loses a
-            # flat edge that touches a record.)
-            out.append((s, t, _edge(self._name(s), self._name(t), style="dashed",
-                                    color="#9ca3af", weight="0")))
         self.unit_edges = [(s, t) for s, t, _ in out]
         return out
 
@@ -293,27 +288,25 @@ class Writer:
         for s, t in self.unit_edges:
             users.setdefault(s, []).append(t)
             waiting[t] += 1
-        # The longest path to each unit, counting record ranks and op ranks apart.
-        depth: dict[int, tuple[int, int]] = {}
+        # (records, op nodes) on the longest path into each unit, in Kahn's order (a unit on
+        # a cycle, which contracting a fold can make, keeps what it has: this is an estimate).
+        into: dict[int, tuple[int, int]] = {}
         ready = [u for u, k in waiting.items() if k == 0]
-        for u in ready:  # Kahn's order; the list grows while it is read
-            records, ops = depth.get(u, (0, 0))
-            if u < n and nodes[u]._op is not None:
-                ops += 1
-            here = (records + 1, ops)
-            depth[u] = (records, ops)
+        for u in ready:  # the list grows while it is read
+            records, ops = into.get(u, (0, 0))
+            out = (records + 1, ops + (u < n and nodes[u]._op is not None))
             for t in users.get(u, []):
-                if sum(depth.get(t, (0, 0))) < sum(here):
-                    depth[t] = here
+                if sum(into.get(t, (0, 0))) < sum(out):
+                    into[t] = out
                 waiting[t] -= 1
                 if waiting[t] == 0:
                     ready.append(t)
-        rank_width: dict[int, int] = {}
+        per_rank: dict[int, int] = {}
         for u in self.order:
-            rank = sum(depth.get(u, (0, 0)))
-            rank_width[rank] = rank_width.get(rank, 0) + 1
-        records, ops = max(depth.values(), key=sum, default=(0, 0))
-        records, wide = records + 1, max(rank_width.values(), default=1)
+            rank = sum(into.get(u, (0, 0)))
+            per_rank[rank] = per_rank.get(rank, 0) + 1
+        records, ops = max(into.values(), key=sum, default=(0, 0))
+        records, wide = records + 1, max(per_rank.values(), default=1)
         tall = any(isinstance(nodes[u].data, np.ndarray) for u in self.order if u < n)
         h = 75 if tall else 40  # a record's height in pixels; its width is about 220
         lr = (records * 250 + ops * 90, wide * (h + 18))

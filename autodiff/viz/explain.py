@@ -73,7 +73,7 @@ class Explanation:
                 cells.append([f"... {len(self.rows) - SHOWN + 1:,} more rows"] + [""] * 7)
                 continue
             cells.append([str(row["step"]), row["node"], row["op"],
-                          f"{row['input']} ({row['argument']})", quantity(row["upstream"]),
+                          row["input"], quantity(row["upstream"]),
                           quantity(row["local"]), quantity(row["contribution"]),
                           "" if row["total"] is None else quantity(row["total"])])
         return cells

@@ -308,9 +308,11 @@ def test_save_graph_refuses_a_path_without_a_known_format(tmp_path: Any) -> None
     for name in ("noext", "graph.xyz", "archive.tar"):
         with pytest.raises(ValueError, match="svg, png, pdf.*dot, gv.*format="):
             ad.save_graph(root, tmp_path / name)
-    with pytest.raises(ValueError, match="format 'bmpx'.*svg, png"):
-        ad.save_graph(root, tmp_path / "x.svg", format="bmpx")
     assert not list(tmp_path.iterdir())  # nothing written
+    if shutil.which("dot") is not None:
+        pytest.importorskip("graphviz")
+        with pytest.raises(ValueError, match="unknown format: 'bmpx'"):
+            ad.save_graph(root, tmp_path / "x.svg", format="bmpx")
 
 
 def test_save_graph_writes_dot_text_without_graphviz(monkeypatch: Any, tmp_path: Any) -> None:
@@ -354,7 +356,7 @@ def test_every_input_of_a_wide_op_is_traced() -> None:
 def test_a_small_graph_reads_left_to_right_and_a_deep_one_top_to_bottom() -> None:
     assert 'rankdir="LR"' in ad.to_dot(micrograd_expression())
     y = ad.Value(0.5, label="x")
-    for k in range(12):  # a deep chain with no repetition: too wide from left to right
-        y = [y.tanh(), y * 2.0, y + 1.0, y.sin()][k % 4 if k < 8 else (k * 7) % 4]
-    assert 'rankdir="TB"' in ad.to_dot(y)
+    for name in "tanh mul add sin tanh sin mul add sin tanh add mul".split():
+        y = y * 2.0 if name == "mul" else y + 1.0 if name == "add" else y.apply(name)
+    assert 'rankdir="TB"' in ad.to_dot(y)  # 12 ops in a row: too wide from left to right
     assert 'rankdir="LR"' in ad.to_dot(y, rankdir="LR")  # an explicit direction is kept

@@ -23,7 +23,7 @@ from .collapse import Plan
 from .dot import Writer
 from .explain import names_of
 from .gradients import BackwardPass
-from .labels import array_summary, float_text, html_text, op_parts, quantity
+from .labels import field_value, html_text, op_arguments, quantity
 from .modules import Modules
 from .render import _graphviz
 from .trace import Graph
@@ -47,7 +47,8 @@ def animate(root: Node, path: Union[str, Path], *, grad: Any = None,
     passed = BackwardPass(graph, root._seed(grad))
     plan = Plan(graph, modules, None, None)
     digraph = graphviz.Digraph("autodiff")
-    digraph.body.extend(Writer(plan, None, False, set(), passed.grads).lines(rankdir))
+    writer = Writer(plan, color=None, local=False, marked=set(), grads=passed.grads)
+    digraph.body.extend(writer.lines(rankdir))
     svg = digraph.pipe(format="svg").decode()
     svg = svg[svg.index("<svg"):]
     page = _PAGE.replace("{title}", html_text(f"backpropagation: {names_of(graph, modules)[-1]}"))
@@ -65,8 +66,8 @@ def _frames(graph: Graph, modules: Optional[Modules], passed: BackwardPass) -> d
     nodes = []
     for i, node in enumerate(graph.nodes):
         nodes.append({"record": f"v{i}", "op": f"op{i}" if node._op is not None else None,
-                      "data": "data " + _short(node.data), "grad": "grad " + _short(
-                          passed.grads[i])})
+                      "data": "data " + field_value(node.data),
+                      "grad": "grad " + field_value(passed.grads[i])})
     frames = [{"node": i, "phase": "forward", "text": _forward_text(graph, names, i)}
               for i in range(len(graph))]
     into: dict[int, list[Any]] = {}
@@ -78,23 +79,16 @@ def _frames(graph: Graph, modules: Optional[Modules], passed: BackwardPass) -> d
     return {"nodes": nodes, "frames": frames}
 
 
-def _short(x: Any) -> str:
-    """A record field's value: as the drawing writes it."""
-    if x is None:
-        return "None"
-    if isinstance(x, np.ndarray):
-        return array_summary(x)
-    return float_text(x)
-
-
 def _forward_text(graph: Graph, names: list[str], i: int) -> str:
     node = graph.nodes[i]
     if node._op is None:
         return f"forward: {names[i]} = {quantity(node.data)} is an input"
-    label = op_parts(node)[0]
+    settings, constants = op_arguments(node)
+    raw = dict(constants)
     args = [names[graph.index[id(x)]] if isinstance(x, Node) else quantity(x)
-            for x in arguments(node)]
-    return f"forward: {names[i]} = {label}({', '.join(args)}) = {quantity(node.data)}"
+            for k, x in enumerate(arguments(node)) if isinstance(x, Node) or k in raw]
+    call = f"{node._op.name}({', '.join(args + settings)})"
+    return f"forward: {names[i]} = {call} = {quantity(node.data)}"
 
 
 def _backward_text(graph: Graph, names: list[str], passed: BackwardPass, steps: list[Any],
@@ -107,9 +101,11 @@ def _backward_text(graph: Graph, names: list[str], passed: BackwardPass, steps: 
     scalar = not isinstance(graph.nodes[i].data, np.ndarray)
     terms = [(f"{quantity(s.upstream)} × {quantity(s.local)}" if scalar
               else quantity(s.contribution)) + f" (from {names[s.output]})" for s in steps]
-    sums = " + ".join(terms)
-    how = "upstream × local derivative" if scalar else "J^T g from each use"
-    return f"backward: {names[i]}.grad = {sums} = {quantity(total)}   ({how}, summed over uses)"
+    how = "upstream × local derivative" if scalar else "J^T g"
+    if len(terms) == 1:
+        return f"backward: {names[i]}.grad = {terms[0]}   ({how})"
+    return (f"backward: {names[i]}.grad = {' + '.join(terms)} = {quantity(total)}   ({how}, "
+            f"summed over its {len(terms)} uses)")
 
 
 def _script_json(data: Any) -> str:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 PERIOD = 8        # the longest repeated step looked for, in links
 REPEATS = 3       # repetitions needed to roll a run up
-HIDDEN = 6        # links a fold must hide to be worth drawing
+HIDDEN = 6        # links a fold must hide to be worth drawing, unless each hides a side input
 STRETCH = 12      # a stretch without repetition longer than this has its middle folded
 KEEP = 3          # links kept at each end of a folded stretch
 
@@ -93,7 +93,7 @@ def _fold_chain(plan: "Plan", chain: list[int], before: list[int]) -> None:
     end = len(chain) - 1
     while end >= 0:
         period, reps = _period(codes, end)
-        if reps < REPEATS or (reps - 1) * period < HIDDEN:
+        if reps < REPEATS or ((reps - 1) * period < HIDDEN and not keys.has_sides(chain[end])):
             plain.append(end)
             end -= 1
             continue
@@ -216,17 +216,24 @@ class _Keys:
 
     def code(self, v: int) -> int:
         """A small int naming v's step."""
-        if v < self.n and self.before[v] >= 0:
+        before = self.before[v]
+        if v < self.n and before >= 0 and type(self.graph.nodes[v].data) is float:
+            # A scalar link has its inputs in the two slots: its key is made here without the
+            # general walk over its arguments, so a million-link chain folds in a second.
             node = self.graph.nodes[v]
-            if type(node.data) is float:
-                # The common scalar link, one node input and a raw constant or parameter: its
-                # key without the general walk over its arguments.
-                a, b, op = node._a, node._b, node._op
-                if b is None and a is not None:
-                    key: Any = (op.name, 0, (), node._k if op.param_b else None, None)
-                    return self.codes.setdefault(key, len(self.codes))
-                if a is None and b is not None:
-                    return self.codes.setdefault((op.name, 1, (), None, None), len(self.codes))
+            a, b, op = node._a, node._b, node._op
+            link = self.graph.nodes[before] if before < self.n else None
+            key: Any = None
+            if b is None and a is not None:
+                key = (op.name, 0, (), node._k if op.param_b else None, None)
+            elif a is None and b is not None:
+                key = (op.name, 1, (), None, None)
+            elif a is not None and link is a:
+                key = (op.name, 0, ((1, None if b._op is None else b._op.name),), None, None)
+            elif b is not None and link is b:
+                key = (op.name, 1, ((0, None if a._op is None else a._op.name),), None, None)
+            if key is not None:
+                return self.codes.setdefault(key, len(self.codes))
         return self.codes.setdefault(self._key(v, self.spine(v)), len(self.codes))
 
     def same_step(self, first: int, second: int) -> bool:
@@ -256,6 +263,11 @@ class _Keys:
             if at == spine:
                 return j
         return None
+
+    def has_sides(self, v: int) -> bool:
+        """Whether link v has a side input made by an op (folding it hides that too)."""
+        return v < self.n and any(name is not None for _, name in
+                                  self._key(v, self.spine(v))[2])
 
     def step_text(self, v: int) -> str:
         """A link as its op, with the ops of its side inputs: `add(·, relu)`; a box: its class."""

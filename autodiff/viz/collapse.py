@@ -99,7 +99,6 @@ class Plan:
                 continue
             unit = Unit(BOX, members, call.parent)
             unit.call, unit.output = call, call.output
-            unit.ops = _ops(self.graph, members)
             self.new(unit)
 
     # --- the budget ---------------------------------------------------------------------------
@@ -144,19 +143,17 @@ class Plan:
                 unit.members.append(x)
                 stack.extend(g.inputs[x])
             unit.count = len(unit.members)
-            unit.ops = _ops(g, unit.members)
         left = [i for i in range(n) if rep[i] < 0]
         if left:
             summary = Unit(SUMMARY, left)
-            summary.ops = _ops(g, left)
             self.units.append(summary)
             s = n + len(self.units) - 1
             for i in left:
                 rep[i] = s
             self.drawn.append(s)
 
-
-def _ops(graph: Graph, members: list[int]) -> Counter[str]:
-    """How many nodes of each op (leaves as "leaf") `members` holds."""
-    nodes = graph.nodes
-    return Counter("leaf" if nodes[i]._op is None else nodes[i]._op.name for i in members)
+    def ops(self, unit: Unit) -> Counter[str]:
+        """How many nodes of each op (leaves as "leaf") a unit holds."""
+        nodes = self.graph.nodes
+        return Counter("leaf" if nodes[i]._op is None else nodes[i]._op.name
+                       for i in unit.members)

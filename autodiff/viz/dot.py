@@ -18,8 +18,8 @@ from ..node import Node, arguments
 from . import colors
 from .collapse import Plan
 from .gradients import local_derivative, magnitude
-from .labels import (array_summary, constant_text, dot_text, float_text, op_parts, printable,
-                     quantity, record_text, shape_text)
+from .labels import (constant_text, dot_text, field_value, op_parts, printable, quantity,
+                     record_text, shape_text)
 from .modules import Modules
 from .trace import Graph
 from .units import BOX, FOLD, SUMMARY
@@ -180,7 +180,7 @@ class Writer:
             call = unit.call
             ins = ", ".join(shape_text(x) for x in call.inputs) or "()"
             text = (f"{call.name}\nin {ins} → out {shape_text(self.graph.nodes[unit.output])}"
-                    f"\n{unit.count:,} nodes: {_histogram(unit.ops)}")
+                    f"\n{unit.count:,} nodes: {_histogram(self.plan.ops(unit))}")
             return [_node(name, dot_text(text), shape="box3d",
                           **self._fill(u, colors.BOX))]
         if unit.kind == FOLD:
@@ -188,10 +188,10 @@ class Writer:
                 text = (f"× {unit.repeats:,} more of\n{' → '.join(unit.pattern)}\n"
                         f"({unit.count:,} nodes)")
             else:
-                text = f"{unit.count:,} nodes folded\n{_histogram(unit.ops)}"
+                text = f"{unit.count:,} nodes folded\n{_histogram(self.plan.ops(unit))}"
             return [_node(name, dot_text(text), shape="box", style="rounded,filled,dashed",
                           peripheries="2", fontsize="10", **self._fill(u, colors.FOLD))]
-        text = f"{unit.count:,} more nodes not drawn\n{_histogram(unit.ops)}"
+        text = f"{unit.count:,} more nodes not drawn\n{_histogram(self.plan.ops(unit))}"
         return [_node(name, dot_text(text), shape="note", fontsize="10",
                       **self._fill(u, colors.SUMMARY))]
 
@@ -223,16 +223,9 @@ class Writer:
         parameter = None if self.modules is None else self.modules.parameters.get(v)
         name = parameter or printable(node.label)
         fields = [name] if name else []
-        grad = self._grad(v)
-        grad = grad.data if isinstance(grad, Node) else grad
         if isinstance(node.data, np.ndarray):
             fields.append(f"{node.data.shape} {node.data.dtype}")
-            fields.append("data " + array_summary(node.data))
-            fields.append("grad None" if grad is None else
-                          "grad " + array_summary(np.asarray(grad)))
-        else:
-            fields.append("data " + float_text(node.data))
-            fields.append("grad None" if grad is None else "grad " + float_text(grad))
+        fields += ["data " + field_value(node.data), "grad " + field_value(self._grad(v))]
         body = " | ".join(record_text(f) for f in fields)
         # Scalars read best as one row (micrograd's look); tensor summaries are long, so their
         # fields stack across the direction of the graph, keeping an MLP's graph narrow.

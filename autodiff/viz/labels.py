@@ -142,10 +142,18 @@ def _shown(x: Any, default: Any) -> bool:
 
 def op_parts(node: Node) -> tuple[str, list[tuple[int, Any]]]:
     """(the op's label with its named parameters, as `sum(axis=1)` or `leaky_relu(slope=0.01)`;
-    the raw arguments drawn as constants, as (argument index, value)). A raw argument that has
-    a default is a setting, named in the label (see `_shown`)."""
+    the raw arguments drawn as constants, as (argument index, value))."""
+    settings, constants = op_arguments(node)
+    name = node._op.name
+    return (f"{name}({', '.join(settings)})" if settings else name), constants
+
+
+def op_arguments(node: Node) -> tuple[list[str], list[tuple[int, Any]]]:
+    """(the settings named in the op's label, `axis=1`; the raw arguments that are constants,
+    as (argument index, value)). A raw argument that has a default is a setting, named unless
+    `_shown` says it is not set."""
     op = node._op
-    named = []
+    settings = []
     constants = []
     for i, x in enumerate(arguments(node)):
         if isinstance(x, Node):
@@ -153,10 +161,21 @@ def op_parts(node: Node) -> tuple[str, list[tuple[int, Any]]]:
         at = position(op, i, node)
         if at >= op.ninputs or op.defaults[at] is not MISSING:
             if at < op.ninputs or _shown(x, op.defaults[at]):
-                named.append(f"{op.params[at]}={param_text(x)}")
+                settings.append(f"{op.params[at]}={param_text(x)}")
         else:
             constants.append((i, x))
-    return (f"{op.name}({', '.join(named)})" if named else op.name), constants
+    return settings, constants
+
+
+def field_value(x: Any) -> str:
+    """A value as a record's data or grad field shows it: a number, an array's summary, None."""
+    if x is None:
+        return "None"
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, np.ndarray):
+        return array_summary(x)
+    return float_text(x)
 
 
 def node_name(node: Node, i: int, parameter: Optional[str] = None) -> str:

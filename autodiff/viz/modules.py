@@ -119,10 +119,6 @@ class Modules:
                 for number, call in enumerate(same, 1):
                     call.name += f" #{number}"
 
-    def owner_of(self, i: int) -> int:
-        """The innermost call that made node i, or -1."""
-        return self.owner.get(i, -1)
-
 
 def _body(graph: Graph, output: int, inputs: tuple[Any, ...]) -> set[int]:
     """The positions behind `output` reached without passing through `inputs`."""

@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 INSTALL_DOT = ("rendering needs the Graphviz program 'dot', which is not on PATH. Install it "
                "with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "
                "or `conda install -c conda-forge graphviz`; to_dot() works without it.")
-# What save_graph writes: pictures rendered by `dot`, and DOT text itself (no `dot` needed).
-FORMATS = ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps", "dot", "gv")
+# The suffixes save_graph knows: pictures rendered by `dot`, and DOT text (no `dot` needed).
+# Any other Graphviz output format can still be asked for with format=.
+FORMATS = ("svg", "png", "pdf", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff", "svgz",
+           "ps", "eps", "dot", "gv")
 MAX_NODES = 200
 
 Highlight = Union[Node, Iterable[Node], None]
@@ -48,9 +50,7 @@ def draw_graph(root: Node, format: str = "svg", *, rankdir: Optional[str] = None
     """The graph behind `root` as a `graphviz.Digraph`: shown by Jupyter, saved by `.render()`
     (the options are to_dot's)."""
     graphviz = _graphviz("draw_graph")
-    if format not in FORMATS or format in ("dot", "gv"):
-        raise ValueError(_format_error(f"format {format!r}"))
-    graph = graphviz.Digraph("autodiff", format=format)
+    graph = graphviz.Digraph("autodiff", format=format)  # which refuses an unknown format
     graph.body.extend(statements(root, rankdir=rankdir, max_nodes=max_nodes, depth=depth,
                                  color=color, local_derivatives=local_derivatives,
                                  highlight=highlight))
@@ -61,18 +61,16 @@ def save_graph(root: Node, path: Union[str, Path], format: Optional[str] = None,
                rankdir: Optional[str] = None, max_nodes: Optional[int] = MAX_NODES,
                depth: Optional[int] = None, color: Optional[str] = None,
                local_derivatives: bool = False, highlight: Highlight = None) -> Path:
-    """Render the graph behind `root` to `path`, in `format` or else the format its suffix
-    names (a path without a known suffix and no format is a ValueError listing them); `.dot`
-    and `.gv` write DOT text. Returns the path written."""
+    """Render the graph behind `root` to `path`, in `format` (any Graphviz output format) or
+    else the one its suffix names: a path without a known suffix and no format is a ValueError
+    listing them. `.dot` and `.gv` write DOT text. Returns the path written."""
     path = Path(path)
     suffix = path.suffix.lstrip(".").lower()
     if format is None:
         if suffix not in FORMATS:
-            raise ValueError(_format_error(f"save_graph({str(path)!r})") +
-                             " (or pass format=)")
+            raise ValueError(f"save_graph({str(path)!r}): no picture format known by that "
+                             f"suffix; the formats are {', '.join(FORMATS)} (or pass format=)")
         format = suffix
-    elif format not in FORMATS:
-        raise ValueError(_format_error(f"format {format!r}"))
     elif not suffix:
         path = path.with_suffix("." + format)
     options: dict[str, Any] = dict(rankdir=rankdir, max_nodes=max_nodes, depth=depth,
@@ -96,7 +94,3 @@ def _graphviz(where: str) -> Any:
     if shutil.which("dot") is None:
         raise RuntimeError(INSTALL_DOT)
     return graphviz
-
-
-def _format_error(what: str) -> str:
-    return f"{what}: unknown picture format; the formats are {', '.join(FORMATS)}"

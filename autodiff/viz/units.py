@@ -5,7 +5,6 @@ record and its op) and these after them.
 """
 from __future__ import annotations
 
-from collections import Counter
 from typing import Optional
 
 from .modules import Call
@@ -28,5 +27,4 @@ class Unit:
         self.call: Optional[Call] = None
         self.pattern: list[str] = []      # a fold's repeated step, as op names
         self.repeats = 0                  # how many repetitions it folds (0: a plain stretch)
-        self.ops: Counter[str] = Counter()  # what it holds, by op ("leaf" for leaves)
         self.output = -1                  # a box's output node

@@ -173,8 +173,8 @@ def field_value(x: Any) -> str:
         return "None"
     if isinstance(x, Node):
         x = x.data
-    if isinstance(x, np.ndarray):
-        return array_summary(x)
+    if isinstance(x, (np.ndarray, np.generic)):  # a Tensor's gradient may be a numpy scalar
+        return array_summary(np.asarray(x))
     return float_text(x)
 
 

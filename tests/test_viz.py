@@ -259,10 +259,11 @@ def test_real_tensors_are_drawn() -> None:
     assert '"x | (2, 3) float64 | data [[0, 1, 2], [3, 4, 5]] | grad None"' in dot
     assert len(op_nodes(dot)) == 1 and dot.count('style="rounded,dashed"') == 1
     assert 'label="sum(axis=1)"' in ad.to_dot(x.sum(axis=1))
-    total = (x * 0.5).sum()
+    total = x.sum() * 0.5
     total.backward()
+    assert type(total._a.grad) is np.float64  # numpy's scalar, from the 0-d product's formula
     # Every Tensor field reads the same way, whether numpy gave an array or a numpy scalar.
-    assert "() float64 | data 7.5 | grad 1 " in ad.to_dot(total, rankdir="TB")
+    assert "() float64 | data 15 | grad 0.5 " in ad.to_dot(total, rankdir="TB")
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -333,10 +334,11 @@ def test_save_graph_writes_dot_text_without_graphviz(monkeypatch: Any, tmp_path:
 def test_op_labels_name_their_parameters() -> None:
     x = ad.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     assert 'label="sum(axis=1)"' in ad.to_dot(x.sum(axis=1))
-    total = (x * 0.5).sum()
+    total = x.sum() * 0.5
     total.backward()
+    assert type(total._a.grad) is np.float64  # numpy's scalar, from the 0-d product's formula
     # Every Tensor field reads the same way, whether numpy gave an array or a numpy scalar.
-    assert "() float64 | data 7.5 | grad 1 " in ad.to_dot(total, rankdir="TB")
+    assert "() float64 | data 15 | grad 0.5 " in ad.to_dot(total, rankdir="TB")
     assert 'label="sum"' in ad.to_dot(x.sum())  # axis=None, keepdims=False: nothing set
     assert 'label="sum(axis=0, keepdims=True)"' in ad.to_dot(x.sum(axis=0, keepdims=True))
     assert 'label="log_softmax(axis=-1)"' in ad.to_dot(x.log_softmax())

@@ -94,7 +94,7 @@ def run_browser(url: str) -> str:
     """The DOM of the page at `url` after its scripts ran, from headless chromium."""
     with tempfile.TemporaryDirectory() as profile:
         done = subprocess.run(
-            [BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
+            [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--no-first-run", f"--user-data-dir={profile}", "--dump-dom", url],
             capture_output=True, text=True, timeout=120)

@@ -226,7 +226,8 @@ def test_array_nodes_show_shape_dtype_and_a_summary() -> None:
     assert '"x | (2, 3) float64 | data [[0, 1, 2], [3, 4, 5]] | grad [[1, 1, 1], [1, 1, 1]]"' \
         in dot
     assert '"(10,) float32 | data min -1 mean 1 max 3 | grad None"' in dot
-    assert "{ (10,) float32 | data min -1 mean 1 max 3 | grad None }" in ad.to_dot(big, rankdir="TB")
+    assert "{ (10,) float32 | data min -1 mean 1 max 3 | grad None }" in \
+        ad.to_dot(big, rankdir="TB")
     assert 'label="(10,) float64\\n' in dot  # the raw array constant: shape and dtype
 
 

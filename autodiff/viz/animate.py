@@ -193,12 +193,17 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 16px; color: #111827; 
     frame = f;
   }
   function go(f) { render(Math.max(0, Math.min(F - 1, f))); }
-  function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = "\\u25B6 play"; }
+  function stop() {
+    if (timer) { clearInterval(timer); timer = null; }
+    play.textContent = "\\u25B6 play";
+  }
   function toggle() {
     if (timer) { stop(); return; }
     if (frame === F - 1) { go(0); }
     play.textContent = "\\u23F8 pause";
-    timer = setInterval(function () { if (frame >= F - 1) { stop(); } else { go(frame + 1); } }, 700);
+    timer = setInterval(function () {
+      if (frame >= F - 1) { stop(); } else { go(frame + 1); }
+    }, 700);
   }
   document.getElementById("first").onclick = function () { stop(); go(0); };
   document.getElementById("back").onclick = function () { stop(); go(frame - 1); };
@@ -216,7 +221,9 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 16px; color: #111827; 
       for (var f = 0; f < F; f++) {
         render(f);
         var p = parts[frames[f].node];
-        if (!p.g.classList.contains("current")) { throw new Error("frame " + f + ": no highlight"); }
+        if (!p.g.classList.contains("current")) {
+          throw new Error("frame " + f + ": no highlight");
+        }
         if (frames[f].phase === "backward" && p.grad.textContent !== nodes[frames[f].node].grad) {
           throw new Error("frame " + f + ": gradient not shown");
         }

@@ -6,8 +6,9 @@ link gets a step code: its op, parameters, the position the chain enters at, and
 other position (a module call: its class and shapes). Walking from the chain's end, a run of at
 least three repetitions of a step of up to eight links keeps its last repetition and becomes a
 fold; a repetition whose first link has no chain input (the chain's start, as `0 + x` starting
-Python's `sum`, or `1.0001 * x` on a leaf) counts as one more; a long stretch of links with no repetition keeps its ends and folds
-its middle. The codes cost a few tuple look-ups a link: a million-link chain folds in a second.
+Python's `sum`, or `1.0001 * x` on a leaf) counts as one more; a long stretch of links with no
+repetition keeps its ends and folds its middle. The codes cost a few tuple look-ups a link: a
+million-link chain folds in about a second.
 """
 from __future__ import annotations
 

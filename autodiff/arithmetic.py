@@ -16,6 +16,30 @@ from .ops import KINK_AT_ZERO, NONZERO, POSITIVE, Domain, register
 
 # --- arithmetic ------------------------------------------------------------------------------
 
+
+def _power_da(g, y, a, b):  # type: ignore[no-untyped-def]
+    """d/da a^b = b a^(b-1), and 0 at 0 ** 0 (a^0 = 1 for every a), where b a^(b-1) is 0 inf."""
+    if isinstance(b, (int, float)) and b:  # an exponent other than 0: no special case
+        return g * b * power(a, b - 1)
+    keep = step(abs(a) + abs(b))  # 0 only at 0 ** 0
+    return g * b * power(_one_where_not(a, keep), b - 1)
+
+
+def _power_db(g, y, a, b):  # type: ignore[no-untyped-def]
+    """d/db a^b = a^b ln a, and 0 at a = 0 with b >= 0 (0^b is constant there), where a^b ln a
+    is 0 (-inf), or 1 (-inf) at 0 ** 0; 0^b ln 0 = -inf for b < 0, as the formula gives."""
+    if isinstance(a, (int, float)) and a:  # a base other than 0: no special case
+        return g * y * log(a)
+    keep = step(abs(a) + step(-b))  # 0 only where a = 0 and b >= 0
+    return g * y * log(_one_where_not(a, keep))
+
+
+def _one_where_not(a, keep):  # type: ignore[no-untyped-def]
+    """a where keep is 1, and 1 where keep is 0 (a is 0 there): the special point moved where
+    the formula is finite, its gradient included. a - 0 keeps the sign of -0.0 (a + 0 would not)."""
+    return a - (keep - 1)
+
+
 add = register("add", np.add, lambda g, y, a, b: g, lambda g, y, a, b: g,
                scalar=operator.add, doc="add(a, b) = a + b")
 sub = register("sub", np.subtract, lambda g, y, a, b: g, lambda g, y, a, b: -g,
@@ -25,11 +49,10 @@ mul = register("mul", np.multiply, lambda g, y, a, b: g * b, lambda g, y, a, b: 
 div = register("div", quiet(np.true_divide), lambda g, y, a, b: g / b,
                lambda g, y, a, b: -g * y / b,
                scalar=operator.truediv, domain=(Domain(), NONZERO), doc="div(a, b) = a / b")
-power = register("power", quiet(np.power),
-                 lambda g, y, a, b: g * b * power(a, b - 1),
-                 lambda g, y, a, b: g * y * log(a),
+power = register("power", quiet(np.power), _power_da, _power_db,
                  scalar=math.pow, domain=(POSITIVE, Domain(-3.0, 3.0)),
-                 doc="power(a, b) = a ** b; d/da = b a^(b-1), d/db = a^b log a")
+                 doc="power(a, b) = a ** b; d/da = b a^(b-1), d/db = a^b log a; both 0 at "
+                     "0 ** 0, and d/db 0 at 0 ** b for b > 0 (as PyTorch)")
 neg = register("neg", np.negative, lambda g, y, x: -g, scalar=operator.neg,
                doc="neg(x) = -x")
 

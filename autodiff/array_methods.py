@@ -11,7 +11,6 @@ from typing import Any, Callable, Optional, Sequence, TypeVar
 import numpy as np
 
 from . import linalg, reductions, selection, shapes
-from .node import Node
 from .operands import axis_argument
 from .ops import Op
 
@@ -124,7 +123,7 @@ class ArrayMethods:
     expand = broadcast_to
 
     def __getitem__(self: T, index: Any) -> T:
-        return self._binary(shapes.getitem, self, _index(index))
+        return self._binary(shapes.getitem, self, shapes.index_argument(index, self.data.shape))
 
 
 def _shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
@@ -132,12 +131,3 @@ def _shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
     if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
         return tuple(args[0])
     return args
-
-
-def _index(index: Any) -> Any:
-    """An index with nodes replaced by their data (an index carries no gradient)."""
-    if isinstance(index, Node):
-        return index.data
-    if type(index) is tuple:
-        return tuple(x.data if isinstance(x, Node) else x for x in index)
-    return index

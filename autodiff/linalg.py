@@ -49,8 +49,8 @@ def _matmul_da(g: Any, y: Any, a: Any, b: Any) -> Any:
     if b.ndim == 1:
         return g * b if a.ndim == 1 else _column(g) * b
     if a.ndim == 1:
-        return summed_to(_uncolumn(matmul(b, _column(g))), a.shape)
-    return summed_to(matmul(g, mT(b)), a.shape)
+        return summed_to(_uncolumn(b @ _column(g)), a.shape)
+    return summed_to(g @ mT(b), a.shape)
 
 
 def _matmul_db(g: Any, y: Any, a: Any, b: Any) -> Any:
@@ -61,8 +61,8 @@ def _matmul_db(g: Any, y: Any, a: Any, b: Any) -> Any:
         rows = reshape(g, tuple(g.shape[:-1]) + (1, g.shape[-1]))
         return summed_to(_column(a) * rows, b.shape)
     if b.ndim == 1:
-        return summed_to(_uncolumn(matmul(mT(a), _column(g))), b.shape)
-    return summed_to(matmul(mT(a), g), b.shape)
+        return summed_to(_uncolumn(mT(a) @ _column(g)), b.shape)
+    return summed_to(mT(a) @ g, b.shape)
 
 
 def _linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -138,7 +138,7 @@ joined = register("concatenate", _join, _pieces, signature="*xs, axis=0", elemen
 
 def summed_to(x: Any, shape: Shape) -> Any:
     """x, or x summed down to `shape` where broadcasting stretched it (see sum_to)."""
-    return x if tuple(x.shape) == tuple(shape) else sum_to(x, tuple(shape))
+    return x if x.shape == shape else sum_to(x, tuple(shape))
 
 
 # --- shapes for the front-end ------------------------------------------------------------
@@ -155,10 +155,9 @@ def squeezed_shape(shape: Shape, axis: Optional[int | Sequence[int]]) -> Shape:
     return tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
-def unsqueezed_shape(shape: Shape, axis: int) -> Shape:
+def unsqueezed_shape(shape: Shape, axis: int, where: str = "unsqueeze") -> Shape:
     """shape with a new size-1 axis at position `axis` (negative counts from the end)."""
-    position = normalized_axes(axis_argument("unsqueeze", axis, len(shape) + 1),
-                               len(shape) + 1)[0]
+    position = normalized_axes(axis_argument(where, axis, len(shape) + 1), len(shape) + 1)[0]
     return shape[:position] + (1,) + shape[position:]
 
 
@@ -166,6 +165,52 @@ def kept_shape(shape: Shape, axis: Optional[int | Sequence[int]]) -> Shape:
     """The shape a reduction over `axis` with keepdims=True leaves: reduced axes become 1."""
     axes = normalized_axes(axis, len(shape))
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def index_argument(index: Any, shape: Shape) -> Any:
+    """An index into an array of `shape` with every node in it replaced by its data, read as
+    numpy reads an integer array: an index carries no gradient.
+
+    A Tensor's data are floats (it has no integer or bool dtype), so they must hold integers;
+    and a Tensor of only 0s and 1s shaped like the axes it indexes is refused, because it may
+    be a mask that became floats (`Tensor(mask)`): a bool ndarray indexes as a mask.
+    """
+    if isinstance(index, Node):
+        return _node_index(index, shape, 0)
+    if type(index) is not tuple or not any(isinstance(part, Node) for part in index):
+        return index
+    parts: list[Any] = []
+    axis: Optional[int] = 0  # the axis the next part indexes from; None after an Ellipsis
+    for part in index:
+        if isinstance(part, Node):
+            part = _node_index(part, shape, axis)
+        parts.append(part)
+        if part is Ellipsis:
+            axis = None
+        elif axis is not None and part is not None:
+            is_mask = isinstance(part, np.ndarray) and part.dtype == bool
+            axis += part.ndim if is_mask else 1
+    return tuple(parts)
+
+
+def _node_index(node: Node, shape: Shape, axis: Optional[int]) -> Any:
+    """A node's data as an integer index (see index_argument), or the error saying why not."""
+    data = np.asarray(node.data)
+    kind = type(node).__name__
+    whole = np.isfinite(data) & (data == np.trunc(data))
+    if not whole.all():
+        bad = float(data[~whole].flat[0])
+        raise ValueError(f"index: a {kind} used as an index must hold integers, got {bad!r}; "
+                         f"index with an integer or bool ndarray")
+    if data.ndim and np.isin(data, (0, 1)).all():
+        fits = len(shape) >= data.ndim if axis is None else \
+            tuple(shape[axis:axis + data.ndim]) == data.shape
+        if fits:
+            raise ValueError(f"index: a {kind} of 0s and 1s of shape {data.shape} may be a "
+                             f"mask or positions (a Tensor holds floats, never bools); index "
+                             f"with t.data.astype(bool) for a mask, or t.data.astype(int) for "
+                             f"positions")
+    return data.astype(np.intp) if data.ndim else int(data)
 
 
 # --- joining ---------------------------------------------------------------------------------
@@ -191,7 +236,13 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Any:
     shapes = sorted({d.shape for d in datas})
     if len(shapes) != 1:
         raise ValueError(f"stack: every input needs the same shape, got {shapes}")
-    shape = unsqueezed_shape(shapes[0], axis)
+    try:
+        shape = unsqueezed_shape(shapes[0], axis, "stack")
+    except ValueError:  # the range is the result's: one axis more than the inputs have
+        ndim = len(shapes[0]) + 1
+        raise ValueError(f"stack: axis {axis} is out of range for stacking tensors of shape "
+                         f"{shapes[0]}: the result has {ndim} dimensions, so -{ndim} <= axis "
+                         f"< {ndim}") from None
     return concatenate([reshape(x, shape) for x in xs], axis=axis)
 
 

@@ -7,8 +7,8 @@ input that needs a gradient and is smaller than the result is first `expand`ed, 
 
 Version counter: every in-place write the library makes (`sub_`, `copy_`, ..., which
 optimisers and `load_state_dict` use) stamps the tensor with a new count, and every op node is
-stamped with the count at its creation. A backward pass through a node made before one of its
-leaf inputs was written in place is refused: it would use the new numbers.
+stamped with the count at its creation. A backward pass (or `grad`) through a node made before
+one of its inputs was written in place is refused: it would use the new numbers.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .engine import backward, topological_order
 from .array_methods import ArrayMethods
 from .methods import OpMethods
 from .node import MODE, Node
+from .numerics import errors_off, errors_on
 from .operands import axis_argument, float_array, parameter_node_error, tensor_operand
 from .ops import RESERVED, Op
 
@@ -34,7 +35,11 @@ _ndarray = np.ndarray
 
 def _unary(op: Op, a: Tensor) -> Tensor:
     """Every unary Tensor op: forward on the array, then record the edge if a needs a grad."""
-    data = op.array(a.data)
+    token = errors_off()  # IEEE values without numpy's warnings, as for Value (numerics.py)
+    try:
+        data = op.array(a.data)
+    finally:
+        errors_on(token)
     out = _new(Tensor)
     out.data = data if type(data) is _ndarray else np.asarray(data)  # numpy gives 0-d scalars
     out.grad = None
@@ -84,7 +89,11 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
             a = _binary(shapes.expand, a, shape)
         if b is not None and bd.shape != shape:
             b = _binary(shapes.expand, b, shape)
-    data = op.array(ad, bd)
+    token = errors_off()
+    try:
+        data = op.array(ad, bd)
+    finally:
+        errors_on(token)
     out = _new(Tensor)
     out.data = data if type(data) is _ndarray else np.asarray(data)
     out.grad = None
@@ -128,7 +137,11 @@ def _wide(op: Op, args: Sequence[Any]) -> Tensor:
             raw.append(data)
     if nodes and op.elementwise:
         _expand_inputs(op, stored, raw, count)
-    data = op.array(*raw)
+    token = errors_off()
+    try:
+        data = op.array(*raw)
+    finally:
+        errors_on(token)
     out = _new(Tensor)
     out.data = data if type(data) is _ndarray else np.asarray(data)
     out.grad = None
@@ -249,10 +262,11 @@ class Tensor(ArrayMethods, OpMethods, Node):
         if not self.requires_grad:
             raise RuntimeError("backward: this Tensor does not require grad (no input had "
                                "requires_grad=True, or it was computed under no_grad())")
-        if self._version != writes and self._op is not None:
-            check_versions(self)
-        with np.errstate(all="ignore"):  # IEEE values at poles (log'(0) = inf), as for Value
+        token = errors_off()  # IEEE values at poles (log'(0) = inf), as for Value
+        try:
             backward(self, grad)
+        finally:
+            errors_on(token)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""
@@ -268,6 +282,8 @@ class Tensor(ArrayMethods, OpMethods, Node):
         return self._version
 
     def _seed(self, grad: Any) -> np.ndarray:
+        if self._version != writes and self._op is not None:  # some write since self was made
+            check_versions(self)
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
@@ -361,13 +377,16 @@ def _leaf(data: np.ndarray, label: str = "") -> Tensor:
 
 
 def check_versions(root: Tensor) -> None:
-    """Refuse a backward pass through a node made before one of its leaf inputs was written in
-    place (the pass would use the new numbers); a RuntimeError names the leaf and the op."""
+    """Refuse a backward pass through a node made before one of its inputs was written in place
+    (the pass would use the new numbers); a RuntimeError names the input and the op.
+
+    An input is made before its users, so its stamp exceeds a user's only after a write.
+    """
     for node in topological_order(root):
         if node._op is None:
             continue
         for x in node.parents:
-            if x._op is None and x._version > node._version:
+            if x._version > node._version:
                 name = f" {x.label!r}" if x.label else ""
                 raise RuntimeError(
                     f"backward: the tensor{name} of shape {x.shape} used by {node._op.name} was "

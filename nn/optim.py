@@ -1,8 +1,9 @@
 """Optimisers: SGD (momentum, Nesterov, weight decay) and Adam, with PyTorch's update rules.
 
 `step()` updates each parameter's data in place (its dtype kept) from its `.grad`, skipping
-parameters whose grad is None; `zero_grad()` sets every grad to None. Weight decay is L2: wd * p
-is added to the gradient before the rule runs.
+parameters whose grad is None; the write bumps the parameter's version, so a backward pass
+through a graph recorded before the step is refused. `zero_grad()` sets every grad to None.
+Weight decay is L2: wd * p is added to the gradient before the rule runs.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class Optimizer:
                 g = np.asarray(p.grad, dtype=p.dtype)
                 if self.weight_decay:
                     g = g + self.weight_decay * p.data
-                p.data -= self._update(g, state)  # in place: same array, same dtype
+                p.sub_(self._update(g, state))  # in place (same array, same dtype): a new version
 
     def _update(self, g: np.ndarray, state: dict[str, Any]) -> np.ndarray:
         """The amount to subtract from a parameter whose (decayed) gradient is g."""

@@ -69,6 +69,15 @@ def test_moons_reaches_full_training_accuracy(tmp_path: Path) -> None:
     assert pictures(out) == {"moons", "training"}
 
 
+def test_moons_on_scalar_values_learns_too(tmp_path: Path) -> None:
+    stdout, out = run("moons", tmp_path, "--scalar", "--steps", "60")  # 100% from step 60
+    assert "337 parameters, on scalar Values (nn.scalar)" in stdout
+    assert "training accuracy 100%" in stdout
+    gap = float(re.search(r"its scores match the Values' to (\S+)", stdout).group(1))
+    assert gap < 1e-12
+    assert pictures(out) == {"moons", "training"}
+
+
 def test_newton_converges_in_a_handful_of_steps(tmp_path: Path) -> None:
     stdout, out = run("newton", tmp_path)
     newton = int(re.search(r"Newton converged in (\d+) steps", stdout).group(1))

@@ -128,6 +128,8 @@ ARRAY_CASES: dict[str, list[tuple[Callable[..., Any], list[tuple[int, ...]]]]] =
     "sum": [(lambda x: R.sum(x), [(2, 3)]),
             (lambda x: R.sum(x, 1, keepdims=True), [(2, 3)]),
             (lambda x: R.sum(x, axis=(0, 2)), [(2, 3, 2)])],
+    "mean": [(lambda x: R.mean(x), [(2, 3)]),
+             (lambda x: R.mean(x, (0, 2), keepdims=True), [(2, 3, 2)])],
     "max": [(lambda x: R.max(x), [(2, 3)]),
             (lambda x: R.max(x, -1, True), [(2, 3)]),
             (lambda x: R.max(x, (0, 2)), [(2, 3, 2)])],
@@ -146,9 +148,6 @@ ARRAY_CASES: dict[str, list[tuple[Callable[..., Any], list[tuple[int, ...]]]]] =
     "linear": [(lambda x, w, b: L.linear(x, w, b), [(4, 3), (3, 2), (2,)]),
                (lambda x, w, b: L.linear(x, w, b), [(3,), (3, 2), (2,)]),
                (lambda x, w, b: L.linear(x, w, b), [(2, 4, 3), (3, 2), (1, 2)])],
-    "where": [(lambda a, b: SEL.where(MASK, a, b), [(3, 4), (3, 4)]),
-              (lambda a, b: SEL.where(MASK, a, b), [(3, 1), (4,)]),
-              (lambda a: SEL.where(MASK[0], a, 0.5), [(2, 4)])],
     "clip": [(lambda x: SEL.clip(x, -0.5, 0.5), [(3, 4)]),
              (lambda x: SEL.clip(x, None, 0.2), [(5,)])],
 }

@@ -40,6 +40,7 @@ ELEMENTWISE_TORCH: dict[str, Callable[..., Any]] = {
     "elu": lambda x, alpha: F.elu(x, alpha),
     "lerp": torch.lerp,  # registered by tests/conftest.py: an op of three inputs
     "step": lambda x: (x > 0).to(x.dtype) + 0 * x,  # torch's mask has no graph: add a zero one
+    "where": lambda cond, a, b: torch.where(torch.as_tensor(cond) != 0, a, b),
 }
 
 
@@ -108,6 +109,8 @@ ARRAY_TORCH: dict[str, list[tuple[Callable[..., Any], Callable[..., Any], list[t
                [(3, 3)])],
     "sum": [(lambda x: x.sum(axis=(0, 2)), lambda x: x.sum(dim=(0, 2)), [(2, 3, 4)]),
             (lambda x: x.sum(), lambda x: x.sum(), [(2, 3)])],
+    "mean": [(lambda x: x.mean(axis=0), lambda x: x.mean(dim=0), [(3, 4)]),
+             (lambda x: x.mean(keepdims=True), lambda x: x.mean().reshape(1, 1), [(2, 3)])],
     "max": [(lambda x: x.max(axis=1, keepdims=True), lambda x: x.amax(dim=1, keepdim=True),
              [(2, 3)]),
             (lambda x: x.max(axis=0), lambda x: x.amax(dim=0), [TIES])],
@@ -123,10 +126,6 @@ ARRAY_TORCH: dict[str, list[tuple[Callable[..., Any], Callable[..., Any], list[t
     "linear": [(L.linear, _linear_weight_last, shapes)
                for shapes in [[(4, 3), (3, 2), (2,)], [(3,), (3, 5), (5,)],
                               [(2, 4, 3), (3, 2), (2,)]]],
-    "where": [(lambda a, b: where(COND, a, b),
-               lambda a, b: torch.where(torch.from_numpy(COND), a, b), [(2, 1), (3,)]),
-              (lambda a, b: where(MASK, a, b),
-               lambda a, b: torch.where(torch.from_numpy(MASK), a, b), [(3, 4), (4,)])],
     "concatenate": [(lambda a, b: concatenate([a, b, a], axis=1),
                      lambda a, b: torch.cat([a, b, a], dim=1), [(2, 3), (2, 1)])],
     "clip": [(lambda x: x.clip(-0.5, 0.7), lambda x: x.clamp(-0.5, 0.7), [(3, 4)])],
@@ -134,7 +133,10 @@ ARRAY_TORCH: dict[str, list[tuple[Callable[..., Any], Callable[..., Any], list[t
 COMPOSED_TORCH = [
     (lambda a, b: stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], dim=-1),
      [(2, 3), (2, 3)]),
-    (lambda x: x.mean(axis=0), lambda x: x.mean(dim=0), [(3, 4)]),
+    (lambda a, b: where(COND, a, b), lambda a, b: torch.where(torch.from_numpy(COND), a, b),
+     [(2, 1), (3,)]),
+    (lambda a, b: where(MASK, a, b), lambda a, b: torch.where(torch.from_numpy(MASK), a, b),
+     [(3, 4), (4,)]),
     (lambda x: x.var(axis=1, ddof=1), lambda x: x.var(dim=1, correction=1), [(3, 4)]),
     (lambda x: x.std(), lambda x: x.std(correction=0), [(3, 4)]),
     (lambda x: x.squeeze(1).unsqueeze(0), lambda x: x.squeeze(1).unsqueeze(0), [(2, 1, 3)]),

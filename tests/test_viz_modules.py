@@ -167,6 +167,46 @@ def test_the_same_layer_applied_many_times_rolls_up() -> None:
         h = cell(h)
     out = h.sum()
     dot = ad.to_dot(out, max_nodes=20)
-    assert re.search(r"× 4\d more of\\nLayer\\n", dot), dot
-    assert len(boxes(dot)) <= 3
-    assert "weight" in dot  # the shared weight is drawn once, outside the boxes
+    assert "× 49 more of\\nLayer\\n(98 nodes)" in dot
+    (box,) = boxes(dot)  # the last call, holding the layer's weight and bias
+    assert box == "Layer #50\\nin (2, 3) → out (2, 3)\\n4 nodes: leaf 2, linear 1, tanh 1"
+    edges = re.findall(r"\t(\w+) -> (\w+)", dot)
+    assert not any((b, a) in edges for a, b in edges)  # no loop between the fold and the box
+
+
+# --- modules of Values (nn.scalar) ------------------------------------------------------------
+
+
+def scalar_loss(samples: int) -> tuple[Any, Any]:
+    """micrograd's MLP(2, [3, 1]) on Values, summed over `samples` inputs."""
+    import random
+
+    from nn import scalar
+    random.seed(0)
+    model = scalar.MLP(2, [3, 1])
+    loss = sum(model([1.0, float(k)]) for k in range(samples))
+    loss.backward()
+    return model, loss
+
+
+def test_a_call_returning_several_values_is_one_cluster() -> None:
+    model, loss = scalar_loss(1)
+    dot = ad.to_dot(loss)
+    assert clusters(dot) == ["MLP", "layers.0 (Layer)", "layers.0.neurons.0 (Neuron)",
+                             "layers.0.neurons.1 (Neuron)", "layers.0.neurons.2 (Neuron)",
+                             "layers.1 (Layer)", "layers.1.neurons.0 (Neuron)"]
+    assert "{ layers.0.neurons.2.w.1 |" in dot
+    modules = Modules(Graph(loss))
+    (layer,) = [call for call in modules.calls if call.name == "layers.0 (Layer)"]
+    assert len(layer.outputs) == 3  # one call, three outputs
+
+
+def test_a_boxed_call_holds_its_modules_parameters_shared_with_other_calls() -> None:
+    model, loss = scalar_loss(4)
+    dot = ad.to_dot(loss, depth=1)
+    names = {b.split("\\n")[0]: b for b in boxes(dot)}
+    assert sorted(names) == [f"layers.{i} (Layer) #{k}" for i in (0, 1) for k in (1, 2, 3, 4)]
+    assert "leaf 9" in names["layers.0 (Layer) #4"]  # its three neurons' w0, w1 and b
+    assert "leaf 4" in names["layers.1 (Layer) #4"]
+    assert "leaf" not in names["layers.0 (Layer) #1"]
+    assert "{ layers." not in dot  # no parameter left outside the boxes

@@ -180,9 +180,9 @@ class _Keys:
         shape): what makes two links the same step. A box: its class and shapes."""
         g = self.graph
         if v >= self.n:
-            box = self.plan.units[v - self.n]
-            shapes = tuple(np.shape(getattr(x, "data", x)) for x in box.call.inputs)
-            return ("box", box.call.class_name, shapes, np.shape(g.nodes[box.output].data))
+            call = self.plan.units[v - self.n].call
+            return ("box", call.class_name, tuple(np.shape(x.data) for x in call.inputs),
+                    tuple(np.shape(g.nodes[i].data) for i in call.outputs))
         node = g.nodes[v]
         sides = []
         for at, j in zip(self._positions(v), g.inputs[v]):
@@ -250,12 +250,10 @@ class _Keys:
         first link, its input at the position the chain uses (None if that is raw)."""
         u = self.before[first]
         plan = self.plan
-        if first >= self.n:  # a box: its chain input, else its first input
-            if u < 0:
-                ins = plan.inputs(first)
-                if not ins:
-                    return None
-                u = ins[0]
+        if first >= self.n:  # a box: its chain input, else its first input drawn on its own
+            if u < 0:  # (not a parameter held by another box: that would draw a loop)
+                u = next((w for w in plan.inputs(first) if w < self.n), -1)
+                return None if u < 0 else u
             return u if u < self.n else plan.units[u - self.n].output
         spine = self.spine(next_link)
         if u >= 0 and self.spine(first) == spine:

@@ -86,18 +86,21 @@ class Plan:
     # --- boxes: module calls below the depth --------------------------------------------------
 
     def _box(self, depth: int) -> None:
-        """Draw each call at level depth + 1 as one box holding everything it made."""
+        """Draw each call at level depth + 1 as one box holding everything it made, and its
+        module's own parameters even where other calls share them (a layer applied to every
+        sample): those go to the last call's box, the one nearest the root."""
         modules = self.modules
         if modules is None:
             return
-        for k, call in enumerate(modules.calls):
-            if call.level != depth + 1:
-                continue
-            mine = {k} | {j for j in range(len(modules.calls)) if k in modules.ancestors(j)}
-            members = sorted(i for i in call.body if modules.owner.get(i, -1) in mine)
+        level = [(k, call) for k, call in enumerate(modules.calls) if call.level == depth + 1]
+        for k, call in sorted(level, key=lambda item: -item[1].output):
+            mine = set(modules.below(k))
+            members = {i for i in call.body if modules.owner.get(i, -1) in mine}
+            members.update(i for i in modules.parameters_of(self.graph, call)
+                           if i in call.body and self.rep[i] == i)
             if call.output not in members:
                 continue
-            unit = Unit(BOX, members, call.parent)
+            unit = Unit(BOX, sorted(members), call.parent)
             unit.call, unit.output = call, call.output
             self.new(unit)
 

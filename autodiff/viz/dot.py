@@ -178,8 +178,8 @@ class Writer:
         name = self._name(u)
         if unit.kind == BOX:
             call = unit.call
-            ins = ", ".join(shape_text(x) for x in call.inputs) or "()"
-            text = (f"{call.name}\nin {ins} → out {shape_text(self.graph.nodes[unit.output])}"
+            outs = [self.graph.nodes[i] for i in call.outputs]
+            text = (f"{call.name}\nin {_shapes(call.inputs)} → out {_shapes(outs)}"
                     f"\n{unit.count:,} nodes: {_histogram(self.plan.ops(unit))}")
             return [_node(name, dot_text(text), shape="box3d",
                           **self._fill(u, colors.BOX))]
@@ -307,6 +307,14 @@ class Writer:
         if lr[0] <= 2000 and lr[1] <= 1200:
             return "LR"
         return "LR" if max(lr[0] / 1.6, lr[1]) <= max(tb[0] / 1.6, tb[1]) else "TB"
+
+
+def _shapes(nodes: Any) -> str:
+    """The shapes of a call's inputs or outputs: `(8, 2)`, or `16 × ()` for many alike."""
+    shapes = [shape_text(x) for x in nodes]
+    if len(shapes) > 1 and len(set(shapes)) == 1:
+        return f"{len(shapes)} × {shapes[0]}"
+    return ", ".join(shapes) or "nothing"
 
 
 def _histogram(ops: Any) -> str:

@@ -2,10 +2,12 @@
 
 Calling an `nn.Module` notes on its output node (in `_meta`, see node.py) the module and the
 inputs it was given: one small entry per call, nothing per node, so a graph that is never drawn
-pays nothing measurable. Drawing infers the rest. The nodes a call made are those its output
-depends on without going through its inputs (its ops and its parameters); nested calls nest;
-a node that two sibling calls share (a weight used by both) belongs to their common parent.
-Dotted names come from the outermost module's `named_modules()` and `named_parameters()`.
+pays nothing measurable. A call may take and return several nodes (a layer of scalar neurons
+returns a list of Values): every output carries the same entry, which is the call's identity.
+Drawing infers the rest. The nodes a call made are those its outputs depend on without going
+through its inputs (its ops and its parameters); nested calls nest; a node that two sibling
+calls share (a weight used by both) belongs to their common parent. Dotted names come from the
+outermost module's `named_modules()` and `named_parameters()`.
 """
 from __future__ import annotations
 
@@ -18,27 +20,44 @@ CALLS = "calls"  # the `_meta` key: the calls whose output the node is, innermos
 
 
 def record_call(output: Any, module: Any, inputs: Sequence[Any]) -> None:
-    """Note on `output` that calling `module` on `inputs` made it, so drawings show the call as
-    a cluster named by the module's dotted path (nn.Module.__call__ calls this)."""
-    if not isinstance(output, Node) or output._op is None:
-        return  # nothing recorded (no_grad, or an output that needs no gradient)
-    for x in inputs:
-        if x is output:
-            return  # a module that returns its input made nothing
-    meta = output._meta
-    if meta is None:
-        output._meta = {CALLS: [(module, tuple(inputs))]}
-    else:
-        meta.setdefault(CALLS, []).append((module, tuple(inputs)))
+    """Note on `output` (a node, or a list or tuple of them) that calling `module` on `inputs`
+    (nodes, or lists of them) made it, so drawings show the call as a cluster named by the
+    module's dotted path (nn.Module.__call__ calls this)."""
+    given = tuple(_nodes(inputs))
+    made = [x for x in _nodes((output,)) if x._op is not None
+            and not any(x is y for y in given)]  # not an input passed through
+    if not made:
+        return  # nothing recorded (no_grad, an output that needs no gradient)
+    call = (module, given)
+    for out in made:
+        meta = out._meta
+        if meta is None:
+            out._meta = {CALLS: [call]}
+        else:
+            meta.setdefault(CALLS, []).append(call)
+
+
+def _nodes(items: Sequence[Any]) -> list[Node]:
+    """The nodes among items and inside the lists and tuples among them (one level)."""
+    found = []
+    for x in items:
+        if isinstance(x, Node):
+            found.append(x)
+        elif isinstance(x, (list, tuple)):
+            found.extend(y for y in x if isinstance(y, Node))
+    return found
 
 
 class Call:
-    """One module call in a graph: its output's position, the positions it made, its nesting."""
+    """One module call in a graph: its outputs' positions, the positions it made, its nesting."""
 
-    __slots__ = ("module", "inputs", "output", "body", "parent", "level", "name")
+    __slots__ = ("module", "inputs", "outputs", "output", "body", "parent", "level", "name")
 
-    def __init__(self, module: Any, inputs: tuple[Any, ...], output: int, body: set[int]):
-        self.module, self.inputs, self.output, self.body = module, inputs, output, body
+    def __init__(self, module: Any, inputs: tuple[Any, ...], outputs: list[int],
+                 body: set[int]) -> None:
+        self.module, self.inputs, self.body = module, inputs, body
+        self.outputs = sorted(outputs)
+        self.output = self.outputs[-1]  # the last made: where the call sits in the order
         self.parent = -1   # the index of the enclosing call, -1 at the top
         self.level = 1     # 1 for an outermost call
         self.name = type(module).__name__
@@ -54,11 +73,12 @@ class Modules:
     innermost containing it), and the dotted names of parameters."""
 
     def __init__(self, graph: Graph) -> None:
-        found = []
+        entries: dict[int, tuple[int, Any, list[int]]] = {}  # id(entry) -> (order, entry, outputs)
         for at in graph.annotated:
-            calls = graph.nodes[at]._meta.get(CALLS, ())
-            for order, (module, inputs) in enumerate(calls):
-                found.append((order, Call(module, inputs, at, _body(graph, at, inputs))))
+            for order, entry in enumerate(graph.nodes[at]._meta.get(CALLS, ())):
+                entries.setdefault(id(entry), (order, entry, []))[2].append(at)
+        found = [(order, Call(entry[0], entry[1], outputs, _body(graph, outputs, entry[1])))
+                 for order, entry, outputs in entries.values()]
         # Outer calls first: a call's body contains the bodies of the calls nested in it; calls
         # sharing an output were recorded innermost first.
         found.sort(key=lambda item: (-len(item[1].body), -item[0]))
@@ -66,7 +86,11 @@ class Modules:
         self.owner: dict[int, int] = {}
         for k, call in enumerate(self.calls):
             self._claim(k, call)
+        self.children: dict[int, list[int]] = {}
+        for k, call in enumerate(self.calls):
+            self.children.setdefault(call.parent, []).append(k)
         self.parameters: dict[int, str] = {}
+        self._own: dict[int, list[int]] = {}
         self._name(graph)
 
     def _claim(self, k: int, call: Call) -> None:
@@ -87,6 +111,23 @@ class Modules:
                     del owner[i]
                 else:
                     owner[i] = common
+
+    def parameters_of(self, graph: Graph, call: Call) -> list[int]:
+        """The positions of the call's module's own parameters (its `named_parameters()`)."""
+        found = self._own.get(id(call.module))
+        if found is None:
+            found = [graph.position(p) for _, p in _named(call.module, "named_parameters")]
+            found = self._own[id(call.module)] = [at for at in found if at >= 0]
+        return found
+
+    def below(self, k: int) -> list[int]:
+        """Call k and every call nested in it, at any depth."""
+        out, stack = [], [k]
+        while stack:
+            k = stack.pop()
+            out.append(k)
+            stack.extend(self.children.get(k, ()))
+        return out
 
     def ancestors(self, k: int) -> list[int]:
         """The calls enclosing call k, innermost first (k excluded)."""
@@ -120,11 +161,11 @@ class Modules:
                     call.name += f" #{number}"
 
 
-def _body(graph: Graph, output: int, inputs: tuple[Any, ...]) -> set[int]:
-    """The positions behind `output` reached without passing through `inputs`."""
+def _body(graph: Graph, outputs: list[int], inputs: tuple[Any, ...]) -> set[int]:
+    """The positions behind `outputs` reached without passing through `inputs`."""
     stop = {graph.position(x) for x in inputs}
-    body = {output}
-    stack = [output]
+    body = set(outputs)
+    stack = list(outputs)
     while stack:
         for j in graph.inputs[stack.pop()]:
             if j not in body and j not in stop:

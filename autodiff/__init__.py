@@ -27,7 +27,7 @@ from .selection import clip, where
 from .shapes import concatenate, embed, expand, getitem, reshape, stack, sum_to, transpose
 from .tensor import Tensor
 from .value import Value
-from .viz import draw_graph, save_graph, to_dot
+from .viz import animate, draw_graph, explain, save_graph, to_dot
 from . import func
 
 _ops.freeze_built_ins()
@@ -42,7 +42,7 @@ __all__ = [
     "add", "sub", "mul", "div", "power", "neg", "exp", "log", "sqrt", "sign", "step", "sin",
     "cos", "sigmoid", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus",
     "log_sigmoid", "bent_identity", "silu", "swish", "gelu",
-    "to_dot", "draw_graph", "save_graph",
+    "to_dot", "draw_graph", "save_graph", "explain", "animate",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "matmul", "mT", "linear", "softmax", "log_softmax", "logsumexp", "mean", "var", "std",
     "where", "clip", "concatenate", "stack", "reshape", "transpose", "expand", "sum_to",

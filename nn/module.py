@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 import numpy as np
 
 from autodiff import HookHandle, Tensor, Value
+from autodiff.viz import record_call
 
 from .archive import NpzReader, PathLike, npz_path, write_npz
 
@@ -39,6 +40,7 @@ class Module:
     def __call__(self, x: Any) -> Tensor:
         x = self.as_input(x)
         out = self.forward(x)
+        record_call(out, self, (x,))  # drawings show the call as a cluster named by its path
         return out if self._forward_hooks is None else self._forward_hooks.run(self, x, out)
 
     def as_input(self, x: Any) -> Any:
@@ -62,7 +64,18 @@ class Module:
     # Typed for the Tensor modules; nn.scalar.Module retypes them for its Values.
     def named_parameters(self) -> list[tuple[str, Tensor]]:
         """(dotted name, parameter) pairs, depth first in attribute order, each parameter once."""
-        found: list[tuple[str, Any]] = []
+        return [(name, member) for name, member in self._members()
+                if isinstance(member, Value) or (isinstance(member, Tensor)
+                                                 and member.requires_grad)]
+
+    def named_modules(self) -> list[tuple[str, "Module"]]:
+        """(dotted name, module) pairs, this module first (named ""), then its sub-modules depth
+        first in attribute order, each module once."""
+        return [(name, member) for name, member in self._members() if isinstance(member, Module)]
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """(dotted name, member) for this module and every module, Tensor and Value below it,
+        depth first in attribute order, each object once (the first name it is found under)."""
         seen: set[int] = set()  # ids: a parameter shared by two layers is listed once
         stack: list[tuple[str, Any]] = [("", self)]
         while stack:
@@ -70,12 +83,10 @@ class Module:
             if id(member) in seen:
                 continue
             seen.add(id(member))
+            yield name, member
             if isinstance(member, Module):
                 prefix = f"{name}." if name else ""
                 stack.extend(reversed([(prefix + n, m) for n, m in member._named_members()]))
-            elif isinstance(member, Value) or member.requires_grad:
-                found.append((name, member))
-        return found
 
     def parameters(self) -> list[Tensor]:
         """Every parameter (a Tensor with requires_grad=True, or a Value), in

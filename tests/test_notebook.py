@@ -88,7 +88,7 @@ def test_the_tour_shows_what_the_readme_promises(run: Any) -> None:
     assert ["image/png"] in outputs  # the loss curve
     (summary,) = [out[0] for out in outputs if out and out[0].startswith("History(")]
     assert re.search(r"History\(200 epochs: .*, metric [\d.]+ -> 1\)$", summary)
-    assert outputs[-1] == ["stdout: test_mish passed\n"]
+    assert outputs[-1] == ["stdout: test_cube passed\n"]
 
 
 def test_the_readme_cells_are_the_readmes_own_blocks(saved: Any) -> None:

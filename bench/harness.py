@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import gc
-import sys
 import time
-from dataclasses import dataclass, field
 from statistics import median
 from typing import Any, Callable
 
 import numpy as np
 
-from bench import report
+from bench import memory, report, workloads
+from bench.case import Case, Workload, log
 from bench.systems import FLOOR, SYSTEMS, Unavailable
-
-
-@dataclass
-class Case:
-    """One system set up for one workload: a step to time and its state to compare."""
-
-    step: Callable[[], object]
-    state: Callable[[], dict[str, Any]]
-
-
-@dataclass
-class Workload:
-    """A timed workload: a Case maker per system, tolerances for agreement, a target ratio."""
-
-    name: str
-    title: str
-    makers: dict[str, Callable[[], Case]]
-    rounds: int
-    target: float | None = None
-    must_work: bool = False
-    rtol: float = 1e-9
-    atol: float = 1e-12
-    notes: dict[str, str] = field(default_factory=dict)
-
-
-def log(message: str) -> None:
-    """Progress on stderr, so stdout stays clean for whoever calls us."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def as_vector(value: Any) -> np.ndarray:
@@ -183,8 +154,6 @@ def target_met(record: dict[str, Any]) -> bool | None:
 
 def run(quick: bool = True, only: str | list[str] | None = None, rounds: int | None = None) -> dict[str, Any]:
     """Run the selected workloads (all by default) and return the results as a dict."""
-    from bench import memory, workloads  # they build on this module
-
     wanted = only.split(",") if isinstance(only, str) else only
     selected = [name.strip().upper() for name in wanted] if wanted else None
     chosen = [w for w in workloads.all_workloads(quick) if workloads.selected(w.name, selected)]

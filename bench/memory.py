@@ -8,7 +8,8 @@ import tracemalloc
 from typing import Any, Iterator
 
 from bench import data, isolated, scalar
-from bench.harness import log
+from bench.case import log
+from bench.models import hinge_loss
 from bench.systems import SYSTEMS
 from bench.workloads import ALPHA
 
@@ -65,14 +66,14 @@ def measure(system: str, mode: str, n_points: int) -> dict[str, Any]:
     gc.collect()
     if mode == "tracemalloc":
         tracemalloc.start()
-        root = scalar.hinge_loss(model, params, inputs(), ys, ALPHA)
+        root = hinge_loss(model, params, inputs(), ys, ALPHA)
         root.backward()
         current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         nodes = count_nodes(root)
         return {"nodes": nodes, "current_per_node": current / nodes, "peak_per_node": peak / nodes}
     before = rss_bytes()
-    root = scalar.hinge_loss(model, params, inputs(), ys, ALPHA)
+    root = hinge_loss(model, params, inputs(), ys, ALPHA)
     root.backward()
     after = rss_bytes()
     nodes = count_nodes(root)

@@ -9,8 +9,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from bench import NUMPY_PRELOADED, THREADS
 from bench.systems import SYSTEMS, versions
+from bench.threads import NUMPY_PRELOADED, THREADS
 
 HERE = Path(__file__).resolve().parent
 METHOD = ("one process; systems interleaved round by round (order rotated each round) after a warm-up; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from bench import THREADS
+from bench.threads import THREADS
 
 FLOOR = "floor"
 SYSTEMS = (FLOOR, "micrograd", "torch", "autodiff")

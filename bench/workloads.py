@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench import data, scalar, scalar_floor, scalar_torch, tensor, tensor_floor
-from bench.harness import Workload
+from bench import data, pytorch, scalar, scalar_floor, tensor, tensor_floor
+from bench.case import Workload
 
 LR, ALPHA = 0.01, 1e-4  # S1: micrograd demo's hinge loss with L2
 BEANS_W0, BEANS_B0, BEANS_LR = 0.1, -0.1, 0.05
@@ -27,7 +27,7 @@ def scalar_workloads(quick: bool) -> list[Workload]:
     s1 = Workload("S1", f"micrograd demo step: MLP(2,[16,16,1]) ReLU, {n_points} two-moons points, hinge + L2, SGD",
                   {"floor": lambda: scalar_floor.mlp_case(layers, points, labels, LR, ALPHA),
                    "micrograd": lambda: scalar.mlp_case("micrograd", layers, points, labels, LR, ALPHA),
-                   "torch": lambda: scalar_torch.mlp_case(layers, points, labels, LR, ALPHA),
+                   "torch": lambda: pytorch.scalar_mlp_case(layers, points, labels, LR, ALPHA),
                    "autodiff": lambda: scalar.mlp_case("autodiff", layers, points, labels, LR, ALPHA)},
                   rounds=3 if quick else 10, target=15.0, rtol=1e-7, atol=1e-10,
                   notes={"floor": "Python floats, hand-derived backprop",
@@ -43,7 +43,7 @@ def scalar_workloads(quick: bool) -> list[Workload]:
         "S4", f"beans logistic neuron: 100 points, per-sample SGD, {epochs} epochs ({100 * epochs} graphs)",
         {"floor": lambda: scalar_floor.beans_case(*args),
          "micrograd": lambda: scalar.beans_case("micrograd", *args),
-         "torch": lambda: scalar_torch.beans_case(*args),
+         "torch": lambda: pytorch.beans_case(*args),
          "autodiff": lambda: scalar.beans_case("autodiff", *args)},
         rounds=3 if quick else 5, target=30.0, rtol=1e-7, atol=1e-10,
         notes={"micrograd": "sigmoid added as a micrograd-style node (0.1.0 has none)",
@@ -58,7 +58,7 @@ def chain_workload(n: int, rounds: int) -> Workload:
         f"S2-{label}", f"chain of {n} x tanh(1.0001 x + 0.1) ({3 * n} nodes), backward",
         {"floor": lambda: scalar_floor.chain_case(n, CHAIN_X0),
          "micrograd": lambda: scalar.chain_case("micrograd", n, CHAIN_X0),
-         "torch": lambda: scalar_torch.chain_case(n, CHAIN_X0),
+         "torch": lambda: pytorch.chain_case(n, CHAIN_X0),
          "autodiff": lambda: scalar.chain_case("autodiff", n, CHAIN_X0)},
         rounds=rounds, target=25.0 if n == 2 * 10**5 else None, must_work=n == 10**6,
         rtol=1e-9, atol=1e-300,
@@ -75,8 +75,8 @@ def mlp_workload(name: str, title: str, sizes: list[int], dtype: type, batch: in
     args = (layers, "relu", x, labels, "ce", 0.1)
     tight = np.dtype(dtype) == np.float64
     return Workload(name, title, {"floor": lambda: tensor_floor.mlp_case(*args),
-                                  "torch": lambda: tensor.torch_mlp_case(*args),
-                                  "autodiff": lambda: tensor.autodiff_mlp_case(*args)},
+                                  "torch": lambda: pytorch.mlp_case(*args),
+                                  "autodiff": lambda: tensor.mlp_case(*args)},
                     rounds=rounds, target=target, rtol=1e-9 if tight else 1e-4, atol=1e-12 if tight else 1e-6,
                     notes={"torch": TORCH_MLP, "floor": "numpy, hand backward, no input gradient"})
 
@@ -88,8 +88,8 @@ def tensor_workloads(quick: bool) -> list[Workload]:
     t1_args = (data.mlp_weights([2, 16, 16, 1]), "tanh", points, ((labels + 1.0) / 2.0)[:, None], "bce", 0.1)
     t1 = Workload("T1", "Tensor MLP 2-16-16-1 tanh, batch 100, BCE with logits, float64, one SGD step",
                   {"floor": lambda: tensor_floor.mlp_case(*t1_args),
-                   "torch": lambda: tensor.torch_mlp_case(*t1_args),
-                   "autodiff": lambda: tensor.autodiff_mlp_case(*t1_args)},
+                   "torch": lambda: pytorch.mlp_case(*t1_args),
+                   "autodiff": lambda: tensor.mlp_case(*t1_args)},
                   rounds=rounds, target=1.7, rtol=1e-9, atol=1e-12,
                   notes={"torch": TORCH_MLP, "floor": "numpy, hand backward, no input gradient"})
     t2 = [mlp_workload(f"T2-{bits}", f"Tensor MLP 784-256-10 ReLU, batch 128, cross-entropy, {dtype.__name__}",
@@ -101,8 +101,8 @@ def tensor_workloads(quick: bool) -> list[Workload]:
     x0 = np.array([-0.5, 0.1, 0.4, 0.9])
     t4 = Workload("T4", f"{3 * T4_CYCLES} elementwise ops (mul, add, tanh) on a shape-(4,) tensor + sum, backward",
                   {"floor": lambda: tensor_floor.elementwise_case(x0, T4_CYCLES),
-                   "torch": lambda: tensor.elementwise_case("torch", x0, T4_CYCLES),
-                   "autodiff": lambda: tensor.elementwise_case("autodiff", x0, T4_CYCLES)},
+                   "torch": lambda: pytorch.elementwise_case(x0, T4_CYCLES),
+                   "autodiff": lambda: tensor.elementwise_case(x0, T4_CYCLES)},
                   rounds=rounds, target=2.5, rtol=1e-9, atol=1e-300)
     return [t1, *t2, t3, t4]
 

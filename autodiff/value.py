@@ -10,7 +10,7 @@ from typing import Any, Optional
 from . import node as modes
 from .engine import backward
 from .methods import OpMethods
-from .node import MODE, Node
+from .node import MODE, Node, note_leaf, refuse_while_tracing, trace_error
 from .numerics import ieee, number
 from .operands import mixing_error, parameter_node_error, value_operand
 from .ops import RESERVED, Op
@@ -33,6 +33,7 @@ def _unary(op: Op, a: Value) -> Value:
         out._op = op
         out._a = a
     else:
+        refuse_while_tracing(f"{op.name} under no_grad()")
         out._op = out._a = None
     return out
 
@@ -68,6 +69,7 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
         out._b = b
         out._k = ad if a is None else (bd if b is None else None)
     else:
+        refuse_while_tracing(f"{op.name} under no_grad()")
         out._op = out._a = out._b = out._k = None
     return out
 
@@ -112,6 +114,7 @@ def _wide(op: Op, args: tuple[Any, ...]) -> Value:
         out._op = op
         out._k = tuple(stored)
     else:
+        refuse_while_tracing(f"{op.name} under no_grad()")
         out._op = out._k = None
     return out
 
@@ -145,6 +148,8 @@ class Value(OpMethods, Node):
         self.label = label
         self._op: Optional[Op] = None
         self._a = self._b = self._k = self._g = self._meta = None
+        if modes.unusual_threads:
+            note_leaf(self)
 
     # --- graph -----------------------------------------------------------------------------
 
@@ -156,10 +161,12 @@ class Value(OpMethods, Node):
 
     def detach(self) -> "Value":
         """A new leaf with the same data and no history."""
+        refuse_while_tracing("detach() of a Value")
         return Value(self.data, self.label)
 
     def item(self) -> float:
         """The data as a Python float."""
+        refuse_while_tracing(".item() of a Value")
         return self.data
 
     def _seed(self, grad: Any) -> float:
@@ -190,7 +197,12 @@ class Value(OpMethods, Node):
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
+        refuse_while_tracing("float() of a Value")
         return self.data
+
+    def __bool__(self) -> bool:  # always true, as for any object; refused while tracing
+        refuse_while_tracing("bool() of a Value (an `if` or `and` on it)")
+        return True
 
     # Comparisons compare data and return bool (no gradient); identity stays the hash.
     def __lt__(self, other: Any) -> bool:
@@ -207,6 +219,8 @@ class Value(OpMethods, Node):
 
 
 def _data(x: Any) -> float:
+    if modes.unusual_threads and MODE.tracing is not None:
+        raise trace_error("a comparison of a Value")
     if isinstance(x, Value):
         return x.data
     if isinstance(x, Node):

@@ -21,7 +21,7 @@ from . import linalg, reductions, selection, shapes
 from .engine import backward, topological_order
 from .array_methods import ArrayMethods
 from .methods import OpMethods
-from .node import MODE, Node, note_leaf, refuse_while_tracing, trace_error
+from .node import MODE, Node, note_leaf, refuse_while_tracing
 from .operands import axis_argument, float_array, parameter_node_error, tensor_operand
 from .ops import RESERVED, Op
 
@@ -157,8 +157,7 @@ def _expand_inputs(op: Op, stored: list[Any], raw: list[Any], count: int) -> Non
 
 
 def _compared(x: Any) -> Any:
-    if modes.unusual_threads and MODE.tracing is not None:
-        raise trace_error("a comparison of a Tensor")
+    refuse_while_tracing("a comparison of a Tensor")
     if isinstance(x, Tensor):
         return x.data
     return tensor_operand("comparison", x)
@@ -196,8 +195,7 @@ class Tensor(ArrayMethods, OpMethods, Node):
         self._op: Optional[Op] = None
         self._a = self._b = self._k = self._g = self._meta = None
         self._version = 0
-        if modes.unusual_threads:
-            note_leaf(self)
+        note_leaf(self)  # a leaf made while tracing is a constant of the trace
 
     # --- array attributes ------------------------------------------------------------------
 

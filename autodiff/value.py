@@ -10,7 +10,7 @@ from typing import Any, Optional
 from . import node as modes
 from .engine import backward
 from .methods import OpMethods
-from .node import MODE, Node, note_leaf, refuse_while_tracing, trace_error
+from .node import MODE, Node, note_leaf, refuse_while_tracing
 from .numerics import ieee, number
 from .operands import mixing_error, parameter_node_error, value_operand
 from .ops import RESERVED, Op
@@ -148,8 +148,7 @@ class Value(OpMethods, Node):
         self.label = label
         self._op: Optional[Op] = None
         self._a = self._b = self._k = self._g = self._meta = None
-        if modes.unusual_threads:
-            note_leaf(self)
+        note_leaf(self)  # a leaf made while tracing is a constant of the trace
 
     # --- graph -----------------------------------------------------------------------------
 
@@ -219,8 +218,7 @@ class Value(OpMethods, Node):
 
 
 def _data(x: Any) -> float:
-    if modes.unusual_threads and MODE.tracing is not None:
-        raise trace_error("a comparison of a Value")
+    refuse_while_tracing("a comparison of a Value")
     if isinstance(x, Value):
         return x.data
     if isinstance(x, Node):

@@ -3,7 +3,7 @@
 The modules form layers, each importing only the ones below it:
 
     threads, data, case, isolated, systems, models   shared pieces (no system, no harness)
-    scalar, scalar_floor, tensor, tensor_floor, pytorch   one file per system
+    scalar, scalar_floor, tensor, tensor_floor, pytorch, compiled   one file per system
     workloads, memory                                  which system runs which workload
     report, harness                                    timing, checking, the outputs
 """

@@ -23,13 +23,15 @@ class Case:
 
 @dataclass
 class Workload:
-    """A timed workload: a Case maker per system, tolerances for agreement, a target ratio."""
+    """A timed workload: a Case maker per system, tolerances for agreement, target ratios (to
+    the floor) for autodiff and for its compiled system."""
 
     name: str
     title: str
     makers: dict[str, Callable[[], Case]]
     rounds: int
     target: float | None = None
+    compiled_target: float | None = None
     must_work: bool = False
     rtol: float = 1e-9
     atol: float = 1e-12

@@ -16,7 +16,8 @@ from bench.workloads import ALPHA
 TARGET_BYTES = 200
 GRAPH_SYSTEMS = ("micrograd", "autodiff")
 NOT_MEASURED = {"floor": "no graph: floats and hand-written backward",
-                "torch": "S1 is batched in torch (a few large tensors), so bytes per node means little"}
+                "torch": "S1 is batched in torch (a few large tensors), so bytes per node means little",
+                "compiled": "no graph: the generated code holds floats"}
 
 
 def rss_bytes() -> int:

@@ -13,26 +13,23 @@ from bench.systems import require_attr
 
 def mlp_case(layers: Layers, activation: str, x: np.ndarray, target: np.ndarray, loss_fn: str,
              lr: float) -> Case:
-    """T1-T3 with autodiff.Tensor: h @ W + b, tanh/relu, BCE-with-logits or cross-entropy."""
-    tensor = require_attr("autodiff", "Tensor")
+    """T1-T3 as nn writes them: the fused linear op per layer (nn.Linear), tanh/relu, and
+    nn's binary_cross_entropy_with_logits (one op) or cross-entropy on log_softmax."""
+    tensor, linear = require_attr("autodiff", "Tensor"), require_attr("autodiff", "linear")
+    bce = require_attr("nn", "binary_cross_entropy_with_logits")
     inputs = tensor(x)
     params = [tensor(array.copy(), requires_grad=True) for layer in layers for array in layer]
     rows = np.arange(len(x))
-    negated = tensor(-target) if loss_fn == "bce" else None
-    pair = tensor(np.array([[0.0, 1.0]], dtype=x.dtype))  # z @ pair = [0, z], see below
 
     def loss_of() -> Any:
         h = inputs
         for index in range(0, len(params), 2):
-            h = h @ params[index] + params[index + 1]
+            h = linear(h, params[index], params[index + 1])
             if index + 2 < len(params):
                 h = h.tanh() if activation == "tanh" else h.relu()
         if loss_fn == "ce":
             return h.log_softmax(axis=-1)[rows, target].mean() * -1.0
-        if hasattr(h, "softplus"):
-            return (h.softplus() + h * negated).mean()  # BCE with logits: softplus(z) - y z
-        # Same loss without softplus: two-class cross-entropy on the logits [0, z].
-        return (h @ pair).log_softmax(axis=-1)[rows, target[:, 0].astype(np.int64)].mean() * -1.0
+        return bce(h, target)
 
     def update() -> None:
         for p in params:

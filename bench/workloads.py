@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench import data, pytorch, scalar, scalar_floor, tensor, tensor_floor
+from bench import compiled, data, pytorch, scalar, scalar_floor, tensor, tensor_floor
 from bench.case import Workload
 
 LR, ALPHA = 0.01, 1e-4  # S1: micrograd demo's hinge loss with L2
@@ -28,12 +28,14 @@ def scalar_workloads(quick: bool) -> list[Workload]:
                   {"floor": lambda: scalar_floor.mlp_case(layers, points, labels, LR, ALPHA),
                    "micrograd": lambda: scalar.mlp_case("micrograd", layers, points, labels, LR, ALPHA),
                    "torch": lambda: pytorch.scalar_mlp_case(layers, points, labels, LR, ALPHA),
-                   "autodiff": lambda: scalar.mlp_case("autodiff", layers, points, labels, LR, ALPHA)},
-                  rounds=3 if quick else 10, target=15.0, rtol=1e-7, atol=1e-10,
+                   "autodiff": lambda: scalar.mlp_case("autodiff", layers, points, labels, LR, ALPHA),
+                   "compiled": lambda: compiled.mlp_case(layers, points, labels, LR, ALPHA)},
+                  rounds=3 if quick else 10, target=15.0, compiled_target=2.0, rtol=1e-7, atol=1e-10,
                   notes={"floor": "Python floats, hand-derived backprop",
                          "micrograd": "micrograd.nn.MLP; inputs wrapped in Value as in its demo",
                          "torch": "one batched float64 MLP (addmm), not scalar nodes",
-                         "autodiff": "scalar MLP of autodiff.Value (bench/scalar.py), raw float inputs"})
+                         "autodiff": "scalar MLP of autodiff.Value (bench/scalar.py), raw float inputs",
+                         "compiled": "the same MLP; one compiled call gives loss and gradients"})
     chains = [(10**4, 10)] if quick else [(10**4, 10), (2 * 10**5, 5), (10**6, 2)]
     workloads = [s1] + [chain_workload(n, 3 if quick else rounds) for n, rounds in chains]
     xs, ys = data.beans(100)
@@ -44,10 +46,11 @@ def scalar_workloads(quick: bool) -> list[Workload]:
         {"floor": lambda: scalar_floor.beans_case(*args),
          "micrograd": lambda: scalar.beans_case("micrograd", *args),
          "torch": lambda: pytorch.beans_case(*args),
-         "autodiff": lambda: scalar.beans_case("autodiff", *args)},
-        rounds=3 if quick else 5, target=30.0, rtol=1e-7, atol=1e-10,
+         "autodiff": lambda: scalar.beans_case("autodiff", *args),
+         "compiled": lambda: compiled.beans_case(*args)},
+        rounds=3 if quick else 5, target=30.0, compiled_target=3.0, rtol=1e-7, atol=1e-10,
         notes={"micrograd": "sigmoid added as a micrograd-style node (0.1.0 has none)",
-               "torch": "0-d float64 tensors"}))
+               "torch": "0-d float64 tensors", "compiled": "one compiled call per sample"}))
     return workloads
 
 
@@ -59,8 +62,10 @@ def chain_workload(n: int, rounds: int) -> Workload:
         {"floor": lambda: scalar_floor.chain_case(n, CHAIN_X0),
          "micrograd": lambda: scalar.chain_case("micrograd", n, CHAIN_X0),
          "torch": lambda: pytorch.chain_case(n, CHAIN_X0),
-         "autodiff": lambda: scalar.chain_case("autodiff", n, CHAIN_X0)},
+         "autodiff": lambda: scalar.chain_case("autodiff", n, CHAIN_X0),
+         "compiled": lambda: compiled.chain_case(n, CHAIN_X0)},
         rounds=rounds, target=25.0 if n == 2 * 10**5 else None, must_work=n == 10**6,
+        compiled_target=2.0 if n == 10**4 else None,
         rtol=1e-9, atol=1e-300,
         notes={"micrograd": "tanh added as a micrograd-style node; recursive backward probed in a subprocess",
                "torch": "0-d float64 tensors",
@@ -89,9 +94,12 @@ def tensor_workloads(quick: bool) -> list[Workload]:
     t1 = Workload("T1", "Tensor MLP 2-16-16-1 tanh, batch 100, BCE with logits, float64, one SGD step",
                   {"floor": lambda: tensor_floor.mlp_case(*t1_args),
                    "torch": lambda: pytorch.mlp_case(*t1_args),
-                   "autodiff": lambda: tensor.mlp_case(*t1_args)},
-                  rounds=rounds, target=1.7, rtol=1e-9, atol=1e-12,
-                  notes={"torch": TORCH_MLP, "floor": "numpy, hand backward, no input gradient"})
+                   "autodiff": lambda: tensor.mlp_case(*t1_args),
+                   "compiled": lambda: compiled.tensor_mlp_case(*t1_args)},
+                  rounds=rounds, target=1.5, compiled_target=1.15, rtol=1e-9, atol=1e-12,
+                  notes={"torch": TORCH_MLP, "floor": "numpy, hand backward, no input gradient",
+                         "autodiff": "autodiff.linear per layer (as nn.Linear) and nn's BCE-with-logits op",
+                         "compiled": "the same step compiled; it returns the gradients"})
     t2 = [mlp_workload(f"T2-{bits}", f"Tensor MLP 784-256-10 ReLU, batch 128, cross-entropy, {dtype.__name__}",
                        [784, 256, 10], dtype, 128, 1.10, rounds)
           for bits, dtype in (("f32", np.float32), ("f64", np.float64))]
@@ -102,8 +110,9 @@ def tensor_workloads(quick: bool) -> list[Workload]:
     t4 = Workload("T4", f"{3 * T4_CYCLES} elementwise ops (mul, add, tanh) on a shape-(4,) tensor + sum, backward",
                   {"floor": lambda: tensor_floor.elementwise_case(x0, T4_CYCLES),
                    "torch": lambda: pytorch.elementwise_case(x0, T4_CYCLES),
-                   "autodiff": lambda: tensor.elementwise_case(x0, T4_CYCLES)},
-                  rounds=rounds, target=2.5, rtol=1e-9, atol=1e-300)
+                   "autodiff": lambda: tensor.elementwise_case(x0, T4_CYCLES),
+                   "compiled": lambda: compiled.elementwise_case(x0, T4_CYCLES)},
+                  rounds=rounds, target=2.5, compiled_target=1.3, rtol=1e-9, atol=1e-300)
     return [t1, *t2, t3, t4]
 
 

@@ -2,10 +2,11 @@
 
 `lerp` is the README's example of an n-ary op. Registered here, before collection, it is covered
 by every registry-wide test (derivatives on Value and Tensor, both orders, extreme inputs), as
-any user's op would be.
+any user's op would be; so is nn's own op (binary_cross_entropy_with_logits), imported here.
 """
 
 import autodiff
+import nn  # noqa: F401  (registers nn's op before collection, whichever tests run)
 from autodiff.testing import load_profile
 
 load_profile()

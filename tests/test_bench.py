@@ -10,7 +10,7 @@ import bench
 
 BENCH = Path(bench.__file__).resolve().parent
 SHARED = {"threads", "data", "case", "isolated", "systems", "models"}
-SYSTEM_FILES = {"scalar", "scalar_floor", "tensor", "tensor_floor", "pytorch"}
+SYSTEM_FILES = {"scalar", "scalar_floor", "tensor", "tensor_floor", "pytorch", "compiled"}
 
 
 def bench_imports() -> dict[str, set[str]]:

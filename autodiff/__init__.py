@@ -8,7 +8,7 @@ from . import ops as _ops
 from .activations import (bent_identity, elu, gelu, leaky_relu, log_sigmoid, logistic, relu,
                           sigmoid, silu, softplus, swish, tanh)
 from .arithmetic import abs, add, cos, div, exp, log, mul, neg, power, sign, sin, sqrt, step, sub
-from .compile import Compiled, compile
+from .compile import compile
 from .engine import backward, grad, topological_order
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .linalg import linear, matmul, mT
@@ -36,5 +36,5 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError",
     "matmul", "mT", "linear", "softmax", "log_softmax", "logsumexp", "mean", "var", "std",
     "where", "clip", "concatenate", "stack", "reshape", "transpose", "expand", "sum_to",
-    "getitem", "embed", "compile", "Compiled", "TraceError",
+    "getitem", "embed", "compile", "TraceError",
 ]

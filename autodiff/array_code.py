@@ -82,8 +82,8 @@ class ArrayCode:
                 literal(r.value, op.name == "getitem").replace("{", "{{").replace("}", "}}")
                 for i, r in enumerate(refs)]
         values = [r.value if isinstance(r, Const) else None for r in refs]
-        kernel = array_kernel(op, args, values, [self.shape(r) for r in refs], node.data.shape,
-                              self.names.bind)
+        data = [r.value if isinstance(r, Const) else self.data[r] for r in refs]
+        kernel = array_kernel(op, args, values, data, node.data, self.names.bind)
         if kernel.expr == "{0}":  # the op gives its input back (sum_to to the same shape)
             self.alias[key] = refs[0]
             return

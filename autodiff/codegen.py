@@ -12,7 +12,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -22,14 +22,22 @@ from .kernels import MATH
 from .node import Node, arguments
 
 _INF = float("inf")
-RESERVED = set(dir(builtins)) | set(keyword.kwlist) | set(MATH) | {"np", "asarray", "errstate"}
+RESERVED = set(dir(builtins)) | set(keyword.kwlist) | set(MATH) | {
+    "np", "asarray", "errstate", "_interpreted", "_dispatch"}
 
 
 def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: Any,
-             roots: Sequence[Node], inputs: dict[int, str], made: set[int]) -> tuple[str, dict]:
+             roots: Sequence[Node], inputs: dict[int, str], made: set[int],
+             fallback: Callable[..., Any], dispatch: Optional[Callable[..., Any]] = None
+             ) -> tuple[str, dict]:
     """The source of `def name(*params)` returning `result` (a structure holding the traced
     `roots`), and the namespace it runs in. `inputs` names the input leaves (bound by the
-    `unpack` lines); `made` holds the ids of the leaves made while tracing (constants)."""
+    `unpack` lines); `made` holds the ids of the leaves made while tracing (constants).
+
+    Where `math` raises (an overflow, a pole) the code calls `fallback(*params)`, which gives
+    the ops' IEEE values. With `dispatch`, every parameter is a float: the code first checks
+    that it is, and hands any other call to `dispatch(*params)`.
+    """
     names = Names([name, *params, *inputs.values()])
     floats, arrays = FloatCode(names), ArrayCode(names)
     reads = []
@@ -50,7 +58,16 @@ def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: An
     if array_lines:  # IEEE values without numpy's warnings, as the ops' own forwards give them
         body += ['with errstate(all="ignore"):', *("    " + line for line in array_lines)]
     body.append(f"return {_render(result, floats, arrays, names, set())}")
-    source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+    call = f"({', '.join(params)})"
+    names.namespace.update(_interpreted=fallback, _dispatch=dispatch)
+    head = []
+    if dispatch is not None:
+        head = [f"if {' or '.join(f'type({p}) is not float' for p in params)}:",
+                f"    return _dispatch{call}"]
+    lines = [*head, "try:", *("    " + line for line in body),
+             "except (ArithmeticError, ValueError):  # math raised: the ops give IEEE values",
+             f"    return _interpreted{call}"]
+    source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in lines)
     return source, names.namespace
 
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import builtins
 import functools
+import gc
 import inspect
 import linecache
 import re
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -33,89 +34,66 @@ from .tensor import Tensor
 from .value import Value
 
 FLOAT = "float"
-ARRAY = "array"
 STATIC = "static"
 FLOATS = {float}
+FLOAT_DTYPES = frozenset(map(np.dtype, (np.float16, np.float32, np.float64, np.longdouble)))
 WIDTH = 96  # where the lines unpacking long argument lists wrap
 
 
-def compile(f: Callable[..., Any]) -> "Compiled":
+def compile(f: Callable[..., Any]) -> Callable[..., Any]:
     """f traced once per input structure and run as generated straight-line Python: floats
-    and arrays in, floats and arrays out (see `Compiled`)."""
-    return Compiled(f)
+    and arrays in, floats and arrays out, called as f is called.
+
+    The function returned has f's signature; its `source` is the generated Python of the
+    latest trace (one line per op, named after the op or the node's label, constants written
+    as literals) and `traces` counts the traces so far.
+    """
+    if not callable(f):
+        raise TypeError(f"compile: expected a function, got {type(f).__name__}")
+    return _Tracer(f).entry
 
 
-class Compiled:
-    """A function compiled by `autodiff.compile`; call it as you would call f.
+class _Tracer:
+    """The traces of one function, by input structure, and the entry that dispatches to them.
 
-    `source` is the generated Python of the latest trace: one line per op, named after the op
-    (or the node's label), constants written as literals. `traces` counts the traces so far.
+    The entry is generated with f's own parameters, so Python binds each call's arguments
+    (keywords and defaults too) into values in parameter order, and passes them to `run`: at
+    first this object's `dispatch`, which looks the call's structure up (tracing it if new);
+    once a call of floats only is traced, that program itself, which checks the types first.
     """
 
     def __init__(self, f: Callable[..., Any]) -> None:
-        if not callable(f):
-            raise TypeError(f"compile: expected a function, got {type(f).__name__}")
-        functools.update_wrapper(self, f)
         self.f = f
-        self.source = ""
-        self.traces = 0
-        self._programs: dict[Any, Callable[..., Any]] = {}
-        self._flat: dict[tuple[type, ...], Callable[..., Any]] = {}  # all-float calls
-        self._name = _identifier(getattr(f, "__name__", "compiled"), "compiled")
+        self.name = _identifier(getattr(f, "__name__", "compiled"), "compiled")
+        self.programs: dict[Any, Callable[..., Any]] = {}
         try:
-            self._signature: Optional[inspect.Signature] = inspect.signature(f)
+            self.signature: Optional[inspect.Signature] = inspect.signature(f)
         except (TypeError, ValueError):
-            self._signature = None
-        kinds = [p.kind for p in self._signature.parameters.values()] if self._signature else []
-        plain = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        self._simple = len(kinds) if self._signature and all(
-            k in plain for k in kinds) else None
+            self.signature = None
+        self.params = list(self.signature.parameters) if self.signature else ["args"]
+        source, self.namespace = _entry(self.name, self.signature, self.dispatch)
+        exec(builtins.compile(source, f"<compiled {self.name}>", "exec"), self.namespace)
+        self.entry = functools.wraps(f)(self.namespace[self.name])
+        self.entry.source = ""  # type: ignore[attr-defined]
+        self.entry.traces = 0  # type: ignore[attr-defined]
 
-    def __repr__(self) -> str:
-        return f"<compiled {self._name}: {self.traces} trace{'s' * (self.traces != 1)}>"
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs:
-            run = self._flat.get(tuple(map(type, args)))
-            if run is not None:
-                try:
-                    return run(*args)
-                except (ArithmeticError, ValueError):  # math raised where IEEE gives inf/nan
-                    return self._interpreted(args)
-        return self._call(args, kwargs)
-
-    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def dispatch(self, *values: Any) -> Any:
+        """The program for the structure of values (traced now if it is new), run on them."""
         if MODE.tracing is not None:  # called while an outer function is traced: inline it
-            return self.f(*args, **kwargs)
-        values = self._values(args, kwargs)
+            return self.invoke(values)
         key = tuple(map(structure, values))
-        run = self._programs.get(key)
+        run = self.programs.get(key)
         if run is None:
-            run = self._trace(values, key)
-        try:
-            return run(*values)
-        except (ArithmeticError, ValueError):
-            return self._interpreted(values)
+            run = self.trace(values, key)
+        return run(*values)
 
-    def _values(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        """The arguments in parameter order, defaults filled in."""
-        if not kwargs and len(args) == self._simple:
-            return args
-        if self._signature is None:
-            if kwargs:
-                raise TypeError(f"compile: {self._name} has no signature to bind keywords to")
-            return args
-        bound = self._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return tuple(bound.arguments.values())
-
-    def _invoke(self, values: list[Any]) -> Any:
+    def invoke(self, values: Sequence[Any]) -> Any:
         """f applied to values given in parameter order."""
-        if self._signature is None or len(values) == self._simple:
-            return self.f(*values)
+        if self.signature is None:
+            return self.f(*values[0])
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
-        for p, value in zip(self._signature.parameters.values(), values):
+        for p, value in zip(self.signature.parameters.values(), values):
             if p.kind == p.VAR_POSITIONAL:
                 args.extend(value)
             elif p.kind == p.VAR_KEYWORD:
@@ -126,14 +104,21 @@ class Compiled:
                 args.append(value)
         return self.f(*args, **kwargs)
 
-    def _parameters(self, count: int) -> list[str]:
-        names = list(self._signature.parameters) if self._signature else []
-        names += [f"arg{i}" for i in range(len(names), count)]
-        return [name if name not in codegen.RESERVED else name + "_" for name in names[:count]]
+    def trace(self, values: tuple[Any, ...], key: Any) -> Callable[..., Any]:
+        """Trace f on leaves made from values, generate its code, and cache it under key."""
+        # Tracing and writing the code make hundreds of thousands of objects for a large
+        # function (nodes, lists, lines) and no garbage cycles: collections meanwhile would only
+        # scan live objects again and again (a third of the time), so the collector waits.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._trace(values, key)
+        finally:
+            if collecting:
+                gc.enable()
 
     def _trace(self, values: tuple[Any, ...], key: Any) -> Callable[..., Any]:
-        """Trace f on leaves made from values, generate its code, and cache it under key."""
-        params = self._parameters(len(values))
+        params = _distinct([p if p not in codegen.RESERVED else p + "_" for p in self.params])
         inputs: dict[int, str] = {}
         unpack: list[str] = []
         leaves = [_leaves(v, p, p, inputs, unpack) for v, p in zip(values, params)]
@@ -141,28 +126,57 @@ class Compiled:
         before = set_tracing(made)
         try:
             with np.errstate(all="ignore"):  # IEEE values, silently, as the generated code
-                result = self._invoke(leaves)
+                result = self.invoke(leaves)
         finally:
             set_tracing(before)
-        source, namespace = codegen.generate(self._name, params, unpack, result,
-                                             _nodes(result), inputs, {id(n) for n in made})
-        self.traces += 1
-        filename = f"<compiled {self._name}, trace {self.traces}>"
+        flat = all(k == FLOAT for k in key)
+        source, namespace = codegen.generate(
+            self.name, params, unpack, result, _nodes(result), inputs, {id(n) for n in made},
+            fallback=self.interpreted, dispatch=self.dispatch if flat else None)
+        self.entry.traces += 1  # type: ignore[attr-defined]
+        filename = f"<compiled {self.name}, trace {self.entry.traces}>"  # type: ignore
         exec(builtins.compile(source, filename, "exec"), namespace)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        run = namespace[self._name]
-        self._programs[key] = run
-        self.source = source
-        if len(values) == self._simple and all(k == FLOAT for k in key):
-            self._flat[(float,) * len(values)] = run
+        run = self.programs[key] = namespace[self.name]
+        self.entry.source = source  # type: ignore[attr-defined]
+        if flat:  # calls of floats only go straight to this program (it checks the types)
+            self.namespace[_RUN] = run
         return run
 
-    def _interpreted(self, values: tuple[Any, ...]) -> Any:
+    def interpreted(self, *values: Any) -> Any:
         """f run on nodes, as without compile: for the rare call where the generated code's
         `math` raises (an overflow, a pole) and the ops give IEEE values instead."""
         leaves = [_leaves(v, "x", "x", {}, []) for v in values]
         with np.errstate(all="ignore"):
-            return _raw(self._invoke(leaves))
+            return _raw(self.invoke(leaves))
+
+
+_RUN = "_compiled_run"
+
+
+def _entry(name: str, signature: Optional[inspect.Signature],
+           dispatch: Callable[..., Any]) -> tuple[str, dict[str, Any]]:
+    """`def name(<f's parameters>): return run(<each parameter>)`, and its namespace."""
+    namespace: dict[str, Any] = {_RUN: dispatch}
+    if signature is None:
+        return f"def {name}(*args):\n    return {_RUN}(args)\n", namespace
+    parts: list[str] = []
+    previous = None
+    for i, p in enumerate(signature.parameters.values()):
+        if previous == p.POSITIONAL_ONLY and p.kind != p.POSITIONAL_ONLY:
+            parts.append("/")
+        if p.kind == p.KEYWORD_ONLY and previous not in (p.KEYWORD_ONLY, p.VAR_POSITIONAL):
+            parts.append("*")
+        text = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
+        if p.default is not p.empty:
+            namespace[f"_default_{i}"] = p.default
+            text += f"=_default_{i}"
+        parts.append(text)
+        previous = p.kind
+    if previous == inspect.Parameter.POSITIONAL_ONLY:
+        parts.append("/")
+    call = ", ".join(signature.parameters)
+    return f"def {name}({', '.join(parts)}):\n    return {_RUN}({call})\n", namespace
 
 
 def structure(x: Any) -> Any:
@@ -172,18 +186,21 @@ def structure(x: Any) -> Any:
     if kind is float:
         return FLOAT
     if kind is np.ndarray:
-        if x.dtype.kind == "f":
-            return (ARRAY, x.shape, x.dtype.str)
-        return (STATIC, x.shape, x.dtype.str, x.tobytes())
+        dtype = x.dtype
+        if dtype in FLOAT_DTYPES or dtype.kind == "f":
+            return (x.shape, dtype)
+        return (STATIC, x.shape, dtype, x.tobytes())
     if kind is list or isinstance(x, tuple):
-        return (kind, len(x)) if set(map(type, x)) == FLOATS else (kind, tuple(map(structure, x)))
+        if len(x) > 8 and set(map(type, x)) == FLOATS:  # quicker for a long list of floats
+            return (kind, len(x))
+        return (kind, *map(structure, x))
     if kind is dict:
-        return (dict, tuple((k, structure(v)) for k, v in x.items()))
+        return (dict, *((k, structure(v)) for k, v in x.items()))
     if isinstance(x, Node):
         raise TypeError(f"compile: arguments are raw floats and arrays (or containers of them), "
                         f"got a {kind.__name__}; pass its .data")
     if isinstance(x, np.floating):
-        return (ARRAY, (), x.dtype.str)
+        return ((), x.dtype, "scalar")
     return (STATIC, kind, x) if x.__hash__ is not None else (STATIC, kind, id(x))
 
 
@@ -234,6 +251,16 @@ def _wrapped(targets: list[str], expr: str) -> str:
             line = " "
         line += piece
     return "\n     ".join(lines + [line + f"] = {expr}"])
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """names, each one that repeats an earlier one given a suffix."""
+    out: list[str] = []
+    for name in names:
+        while name in out:
+            name += "_"
+        out.append(name)
+    return out
 
 
 def _holds_dict(x: Any) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from .kernels import is_built_in, scalar_template
+from .kernels import SCALAR, is_built_in, scalar_template
 from .node import Node
 from .ops import Op
 
@@ -46,46 +46,60 @@ class FloatCode:
         self.refs[id(node)] = text
 
     def op(self, node: Node) -> None:
-        op, key = node._op, id(node)
-        a, b = node._a, node._b
-        known, consts = self.refs, self.consts
-        if a is not None and (b is not None or op.unary):  # the common case: nodes only
-            args: Sequence[Any] = (a,) if op.unary else (a, b)
-            refs = [known[id(x)] for x in args]
-            folded = [id(x) in consts for x in args]
-            constant, unit = all(folded), any(folded) and any(
-                consts.get(id(x)) in UNITS for x in args)
+        a, b, known, consts = node._a, node._b, self.refs, self.consts
+        # The common case first (inputs that are computed values only), in as few steps as
+        # possible: a large function has a few hundred thousand ops.
+        if a is not None and b is not None and id(a) not in consts and id(b) not in consts:
+            self.write(node, [known[id(a)], known[id(b)]])
+        elif a is not None and node._op.unary and id(a) not in consts:
+            self.write(node, [known[id(a)]])
         else:
-            if a is not None or b is not None:
-                args = (node._k if a is None else a, node._k if b is None else b)
-            else:
-                args = node._k
-            refs, constant, unit = [], True, False
-            for x in args:
-                if isinstance(x, Node):
-                    refs.append(known[id(x)])
-                    if id(x) in consts:
-                        unit = unit or consts[id(x)] in UNITS
-                    else:
-                        constant = False
+            self.folded(node)
+
+    def write(self, node: Node, refs: list[Ref]) -> None:
+        """Record node's op as a line to write, over refs."""
+        op = node._op
+        template = self.templates.get((op, len(refs)))
+        if template is None:
+            template = self.templates[op, len(refs)] = scalar_template(op, len(refs),
+                                                                       self.names.bind)
+        self.refs[id(node)] = len(self.ops)
+        self.ops.append((template, refs, self.names.base(node), node))
+
+    def folded(self, node: Node) -> None:
+        """An op with constants among its arguments: a constant itself if it has no other
+        argument, the argument it equals (x * 1), or a line with the constants as literals."""
+        op, key, a, b = node._op, id(node), node._a, node._b
+        known, consts = self.refs, self.consts
+        if op.unary:
+            args: Sequence[Any] = (a,)
+        elif a is not None or b is not None:
+            args = (node._k if a is None else a, node._k if b is None else b)
+        else:
+            args = node._k
+        refs, constant, unit = [], True, False
+        inline = op.name in SCALAR and is_built_in(op)
+        for x in args:
+            if isinstance(x, Node):
+                refs.append(known[id(x)])
+                if id(x) in consts:
+                    unit = unit or consts[id(x)] in UNITS
                 else:
-                    refs.append(self.names.literal(x))
-                    unit = unit or (type(x) in (float, int) and x in UNITS)
+                    constant = False
+            else:
+                if inline and type(x) is int and -2**53 <= x <= 2**53:
+                    x = float(x)  # the same number, but float arithmetic is quicker
+                refs.append(self.names.literal(x))
+                unit = unit or (type(x) in (float, int) and x in UNITS)
         if constant:  # an op on constants: its traced value
             consts[key] = node.data
             known[key] = self.names.literal(node.data)
             return
-        if unit and len(args) == 2:
-            same = self.identity(op, args, refs)
-            if same is not None:
-                known[key] = same
-                return
-        template = self.templates.get((op, len(args)))
-        if template is None:
-            template = self.templates[op, len(args)] = scalar_template(op, len(args),
-                                                                       self.names.bind)
-        known[key] = len(self.ops)
-        self.ops.append((template, refs, self.names.base(node), node))
+        same = self.identity(op, args, refs) if unit and len(args) == 2 else None
+        if same is not None:
+            known[key] = same
+        else:
+            self.write(node, refs)
 
     def identity(self, op: Op, args: Sequence[Any], refs: list[Ref]) -> Optional[Ref]:
         """The ref of the argument a float op equals bit for bit (x * 1, 1 * x, x / 1, x - 0)."""

@@ -14,6 +14,7 @@ its result is a new array (which may later be overwritten) or may share memory w
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
@@ -82,11 +83,12 @@ FRESH = frozenset({"step", "sigmoid", "leaky_relu", "elu", "softplus", "log_sigm
                    "log_softmax", "where", "clip", "embed", "concatenate"})
 
 
-def array_kernel(op: Op, args: Sequence[str], values: Sequence[Any],
-                 shapes: Sequence[Optional[tuple[int, ...]]], shape: tuple[int, ...],
-                 bind: Bind) -> Kernel:
+def array_kernel(op: Op, args: Sequence[str], values: Sequence[Any], data: Sequence[Any],
+                 result: np.ndarray, bind: Bind) -> Kernel:
     """The expression for op on arrays. `values` holds each argument's raw value where it is a
-    constant (None where it is traced), `shapes` each argument's shape, `shape` the result's."""
+    constant (None where it is traced), `data` each argument's traced data or value, `result`
+    the traced result."""
+    shapes, shape = [np.shape(x) for x in data], result.shape
     name = op.name if is_built_in(op) else ""
     if name in ARITHMETIC:
         template, ufunc = ARITHMETIC[name]
@@ -101,6 +103,12 @@ def array_kernel(op: Op, args: Sequence[str], values: Sequence[Any],
         return Kernel(f"{args[0]}.{name}({', '.join(parts)})", fresh=True)
     if name == "matmul":
         return Kernel(f"{args[0]} @ {args[1]}", fresh=True)
+    if name == "linear":  # as its forward: the bias added into the product where it fits
+        bias = data[2]
+        if type(bias) is np.ndarray and bias.shape == shape[-1:] and bias.dtype == result.dtype:
+            return Kernel(f"{bind(operator.iadd, 'iadd')}({args[0]} @ {args[1]}, {args[2]})",
+                          fresh=True)
+        return Kernel(f"{args[0]} @ {args[1]} + {args[2]}", fresh=True)
     if name == "reshape":
         return Kernel(f"{args[0]}.reshape({args[1]})")
     if name == "transpose":

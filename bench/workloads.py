@@ -16,6 +16,7 @@ TORCH_MLP = "addmm per layer (= nn.Linear) + torch.nn.functional loss, SGD in pl
 
 def selected(name: str, wanted: list[str] | None) -> bool:
     """Whether a workload is chosen by --only (S2 selects S2-1e4, S2-2e5, ...)."""
+    name = name.upper()  # --only takes S2-1E4 or s2-1e4 alike
     return wanted is None or any(name == w or name.startswith(w + "-") for w in wanted)
 
 

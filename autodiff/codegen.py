@@ -23,20 +23,20 @@ from .node import Node, arguments
 
 _INF = float("inf")
 RESERVED = set(dir(builtins)) | set(keyword.kwlist) | set(MATH) | {
-    "np", "asarray", "errstate", "_interpreted", "_dispatch"}
+    "np", "asarray", "errstate", "_interpreted", "_dispatch", "_checked"}
 
 
 def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: Any,
              roots: Sequence[Node], inputs: dict[int, str], made: set[int],
-             fallback: Callable[..., Any], dispatch: Optional[Callable[..., Any]] = None
-             ) -> tuple[str, dict]:
+             fallback: Callable[..., Any], dispatch: Callable[..., Any],
+             guard: Sequence[str]) -> tuple[str, dict]:
     """The source of `def name(*params)` returning `result` (a structure holding the traced
     `roots`), and the namespace it runs in. `inputs` names the input leaves (bound by the
     `unpack` lines); `made` holds the ids of the leaves made while tracing (constants).
 
-    Where `math` raises (an overflow, a pole) the code calls `fallback(*params)`, which gives
-    the ops' IEEE values. With `dispatch`, every parameter is a float: the code first checks
-    that it is, and hands any other call to `dispatch(*params)`.
+    The code first checks the call's structure (unless called with `_checked=True`): if any
+    condition in `guard` holds it hands the call to `dispatch(*params)`. Where `math` raises (an overflow, a pole) it calls
+    `fallback(*params)`, which gives the ops' IEEE values.
     """
     names = Names([name, *params, *inputs.values()])
     floats, arrays = FloatCode(names), ArrayCode(names)
@@ -60,15 +60,24 @@ def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: An
     body.append(f"return {_render(result, floats, arrays, names, set())}")
     call = f"({', '.join(params)})"
     names.namespace.update(_interpreted=fallback, _dispatch=dispatch)
-    head = []
-    if dispatch is not None:
-        head = [f"if {' or '.join(f'type({p}) is not float' for p in params)}:",
-                f"    return _dispatch{call}"]
+    head = [f"if not _checked and ({_wrapped(guard)}):", f"    return _dispatch{call}"]
     lines = [*head, "try:", *("    " + line for line in body),
              "except (ArithmeticError, ValueError):  # math raised: the ops give IEEE values",
              f"    return _interpreted{call}"]
-    source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in lines)
+    signature = ", ".join([*params, "_checked=False"])  # dispatch has checked the structure
+    source = f"def {name}({signature}):\n" + "".join(f"    {line}\n" for line in lines)
     return source, names.namespace
+
+
+def _wrapped(conditions: Sequence[str]) -> str:
+    """Conditions joined by `or`, as many to a line as fit in about 90 characters."""
+    rows = [conditions[0]]
+    for condition in conditions[1:]:
+        if len(rows[-1]) + len(condition) > 80:
+            rows.append(condition)
+        else:
+            rows[-1] += " or " + condition
+    return "\n            or ".join(rows)
 
 
 def _order(roots: Sequence[Node]) -> list[Node]:

@@ -85,7 +85,8 @@ class _Tracer:
         run = self.programs.get(key)
         if run is None:
             run = self.trace(values, key)
-        return run(*values)
+        self.namespace[_RUN] = run  # the next call of this structure goes straight to it
+        return run(*values, _checked=True)
 
     def invoke(self, values: Sequence[Any]) -> Any:
         """f applied to values given in parameter order."""
@@ -129,18 +130,19 @@ class _Tracer:
                 result = self.invoke(leaves)
         finally:
             set_tracing(before)
-        flat = all(k == FLOAT for k in key)
+        checks = _Checks(set(params))
+        for value, param in zip(values, params):
+            checks.add(param, value)
         source, namespace = codegen.generate(
             self.name, params, unpack, result, _nodes(result), inputs, {id(n) for n in made},
-            fallback=self.interpreted, dispatch=self.dispatch if flat else None)
+            fallback=self.interpreted, dispatch=self.dispatch, guard=checks.conditions)
+        namespace.update(checks.namespace)
         self.entry.traces += 1  # type: ignore[attr-defined]
         filename = f"<compiled {self.name}, trace {self.entry.traces}>"  # type: ignore
         exec(builtins.compile(source, filename, "exec"), namespace)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         run = self.programs[key] = namespace[self.name]
         self.entry.source = source  # type: ignore[attr-defined]
-        if flat:  # calls of floats only go straight to this program (it checks the types)
-            self.namespace[_RUN] = run
         return run
 
     def interpreted(self, *values: Any) -> Any:
@@ -202,6 +204,52 @@ def structure(x: Any) -> Any:
     if isinstance(x, np.floating):
         return ((), x.dtype, "scalar")
     return (STATIC, kind, x) if x.__hash__ is not None else (STATIC, kind, id(x))
+
+
+class _Checks:
+    """The conditions under which a call does NOT have the structure traced, as source: each
+    float's type, each array's type, shape and dtype, each container's type and length, and
+    anything else's value. A program starts with them: true, the call goes to `dispatch`."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.conditions: list[str] = []
+        self.namespace: dict[str, Any] = {}
+        self.taken = taken
+
+    def name(self, value: Any, base: str) -> str:
+        """A namespace name for value (a type, a dtype, a constant) in the conditions."""
+        if getattr(builtins, base, None) is value:  # list, dict, tuple: their own names
+            return base
+        for name, held in self.namespace.items():
+            if held is value:
+                return name
+        name = _identifier(base, "value")
+        while name in self.taken or name in self.namespace or name in codegen.RESERVED - {base}:
+            name += "_"
+        self.namespace[name] = value
+        return name
+
+    def add(self, expr: str, x: Any) -> None:
+        """The conditions for the value at expr (a parameter, or a part of one)."""
+        kind, fail = type(x), self.conditions.append
+        if kind is float:
+            return fail(f"type({expr}) is not float")
+        if kind is list or isinstance(x, tuple) or kind is dict:
+            fail(f"type({expr}) is not {self.name(kind, kind.__name__)} or len({expr}) != {len(x)}")
+            if kind is dict:
+                fail(f"list({expr}) != {self.name(list(x), 'keys')}")
+            for k, v in (x.items() if kind is dict else enumerate(x)):
+                self.add(f"{expr}[{k!r}]", v)
+            return
+        if kind is np.ndarray or isinstance(x, np.floating):
+            fail(f"type({expr}) is not {self.name(kind, kind.__name__)} or {expr}.shape != "
+                 f"{x.shape!r} or {expr}.dtype is not {self.name(x.dtype, str(x.dtype))}")
+            if structure(x)[0] == STATIC:  # an array of ints or bools: part of the structure
+                fail(f"{expr}.tobytes() != {self.name(x.tobytes(), 'data')}")
+            return
+        value = self.name(x, "value")
+        same = f"{expr} != {value}" if x.__hash__ is not None else f"{expr} is not {value}"
+        fail(f"type({expr}) is not {self.name(kind, kind.__name__)} or {same}")
 
 
 def _leaves(x: Any, expr: str, path: str, inputs: dict[int, str], lines: list[str]) -> Any:

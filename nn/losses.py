@@ -81,24 +81,29 @@ def _check_unit_interval(what: str, values: np.ndarray, hint: str = "") -> None:
 
 def _bce_with_logits(z: np.ndarray, t: Any) -> np.ndarray:
     with np.errstate(all="ignore"):  # IEEE values (inf - inf is nan) without warnings
-        return (1.0 - t) * z + np.logaddexp(0.0, -z)
+        return np.logaddexp(0.0, z) - t * z
 
 
 def _bce_with_logits_float(z: float, t: float) -> float:
-    return (1.0 - t) * z + max(-z, 0.0) + math.log1p(math.exp(-math.fabs(z)))
+    return max(z, 0.0) + math.log1p(math.exp(-math.fabs(z))) - t * z
+
+
+def _bce_with_logits_grad(g: Any, y: Any, z: Any, t: Any) -> Any:
+    """g (sigmoid(z) - t), with sigmoid(z) = e^(z - softplus(z)) = e^((1 - t) z - y): the output
+    reused; the exponent is never positive (softplus(z) >= z), so it never overflows."""
+    return g * (autodiff.exp((1.0 - t) * z - y) - t)
 
 
 bce_with_logits = autodiff.register(
-    "binary_cross_entropy_with_logits", _bce_with_logits,
-    lambda g, y, z, t: g * (autodiff.sigmoid(z) - t), None,
+    "binary_cross_entropy_with_logits", _bce_with_logits, _bce_with_logits_grad, None,
     signature="logits, targets", scalar=_bce_with_logits_float,
-    doc="binary_cross_entropy_with_logits(z, t) = (1 - t) z + softplus(-z), the loss of "
+    doc="binary_cross_entropy_with_logits(z, t) = softplus(z) - t z, the loss of "
         "p = sigmoid(z), stable for any z; d/dz = sigmoid(z) - t; no gradient to the targets")
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any,
                                      reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of p = sigmoid(z), as (1 - t) z + softplus(-z): stable for any z.
+    """Binary cross-entropy of p = sigmoid(z), as softplus(z) - t z: stable for any z.
 
     Equal to -(t ln sigmoid(z) + (1 - t) ln(1 - sigmoid(z))); its gradient is sigmoid(z) - t.
     One op of the registry per element (a fused node, as PyTorch's), the targets an input

@@ -27,10 +27,10 @@ def same(a: Any, b: Any) -> bool:
     return a == b and (not isinstance(a, float) or math.copysign(1, a) == math.copysign(1, b))
 
 
-def interpreted(f: Callable[..., Any], *args: Any) -> Any:
+def interpreted(f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """f run without compile, on Value leaves for floats and Tensor leaves (requires_grad) for
     arrays, with every node of its result replaced by its data."""
-    return raw(f(*(leaves(x) for x in args)))
+    return raw(f(*(leaves(x) for x in args), **{k: leaves(v) for k, v in kwargs.items()}))
 
 
 def leaves(x: Any) -> Any:

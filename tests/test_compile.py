@@ -3,6 +3,7 @@ generated source, outputs the caller owns, nodes from outside read at each call,
 (relu, abs, leaky_relu, elu, max, clip) recomputed when signs change between calls."""
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from typing import Any, Callable
@@ -69,7 +70,28 @@ def test_nested_structures_in_and_out_and_keywords() -> None:
     assert same(c(*args), interpreted(f, *args, 2.0))
     assert same(c(*args, scale=3.0), interpreted(f, *args, 3.0))
     assert c.traces == 1  # a float default is an input like any float
-    assert c.source.startswith("def f(params, pairs, scale):")
+    assert c.source.startswith("def f(params, pairs, scale, _checked=False):")
+
+
+def test_the_compiled_function_is_called_as_f_is() -> None:
+    def f(a: Any, b: Any = 2.0, *rest: Any, scale: Any = 1.0, **named: Any) -> Any:
+        return (a + b + sum(rest) + sum(named.values())) * scale
+
+    c = autodiff.compile(f)
+    assert inspect.signature(c) == inspect.signature(f) and c.__name__ == "f"
+    for args, kwargs in [((1.0,), {}), ((1.0, 3.0, 4.0, 5.0), {"scale": 2.0}),
+                         ((1.0,), {"b": 0.5, "z": 7.0}), ((1.0, 2.0), {"scale": 3.0, "y": 1.0})]:
+        assert c(*args, **kwargs) == interpreted(lambda *a, **k: f(*a, **k), *args, **kwargs)
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'a'"):
+        c()
+
+
+def test_calls_alternating_between_structures_use_both_traces() -> None:
+    f = autodiff.compile(lambda x: (x * x).sum() if isinstance(x, Tensor) else x * x)
+    swapped = np.arange(3.0).astype(">f8")  # equal values, another dtype: another structure
+    for _ in range(3):
+        assert f(3.0) == 9.0 and f(np.arange(3.0)) == 5.0 and f(swapped) == 5.0
+    assert f.traces == 3
 
 
 def test_dead_code_is_dropped_and_constants_are_literals() -> None:
@@ -82,12 +104,13 @@ def test_dead_code_is_dropped_and_constants_are_literals() -> None:
     c = autodiff.compile(f)
     assert c(0.5) == math.tanh(0.5 * 2.5 + 1.0)
     lines = c.source.splitlines()
-    assert lines[0] == "def f(x):"
     assert "exp" not in c.source and "7.0" not in c.source
     body = [line.strip() for line in lines[lines.index("    try:") + 1:]]
     assert body[:4] == ["mul_1 = x * 2.5", "scaled = mul_1 + 1.0", "tanh_1 = tanh(scaled)",
                         "return tanh_1"]
-    assert lines[1:3] == ["    if type(x) is not float:", "        return _dispatch(x)"]
+    assert lines[0] == "def f(x, _checked=False):"
+    assert lines[1:3] == ["    if not _checked and (type(x) is not float):",
+                          "        return _dispatch(x)"]
 
 
 def test_source_has_one_line_per_op_named_after_the_op() -> None:

@@ -54,6 +54,12 @@ class ArrayCode:
         self.data: dict[int, Any] = {}  # node id -> its traced data (shapes, dtypes)
         self.alias: dict[int, Ref] = {}
         self.steps: dict[int, Step] = {}
+        self.marks: dict[int, str] = {}  # step index -> the comment above it
+
+    def mark(self, label: Optional[str]) -> None:
+        """The ops recorded from now on compute the part of the result named label."""
+        if label is not None:
+            self.marks[len(self.steps)] = label
 
     def leaf(self, node: Node, text: Optional[str]) -> None:
         """An input's or outside node's leaf (its name), or a constant made while tracing."""
@@ -135,7 +141,13 @@ class ArrayCode:
         for key in reversed(list(self.steps)):
             if key in needed:
                 needed.update(r for r in self.steps[key].refs if isinstance(r, int))
-        live = [step for key, step in self.steps.items() if key in needed]
+        live, heads, label = [], {}, None  # heads: live index -> the comment above it
+        for j, (key, step) in enumerate(self.steps.items()):
+            label = self.marks.get(j, label)
+            if key in needed:
+                if label is not None:
+                    heads[len(live)], label = label, None
+                live.append(step)
         until: dict[int, float] = {}  # buffer -> the last step reading it or a view of it
         for i, step in enumerate(live):
             for r in step.refs:
@@ -145,7 +157,12 @@ class ArrayCode:
         for r in final:
             for owner in self.owners(r):
                 until[owner] = ALWAYS
-        return [self.line(i, step, until) for i, step in enumerate(live)]
+        lines = []
+        for i, step in enumerate(live):
+            if i in heads:
+                lines.append(f"# {heads[i]}")
+            lines.append(self.line(i, step, until))
+        return lines
 
     def line(self, i: int, step: Step, until: dict[int, float]) -> str:
         node = step.node

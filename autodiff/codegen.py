@@ -27,11 +27,11 @@ RESERVED = set(dir(builtins)) | set(keyword.kwlist) | set(MATH) | {
 
 
 def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: Any,
-             roots: Sequence[Node], inputs: dict[int, str], made: set[int],
+             inputs: dict[int, str], made: set[int],
              fallback: Callable[..., Any], dispatch: Callable[..., Any],
              guard: Sequence[str]) -> tuple[str, dict]:
     """The source of `def name(*params)` returning `result` (a structure holding the traced
-    `roots`), and the namespace it runs in. `inputs` names the input leaves (bound by the
+    nodes to compute), and the namespace it runs in. `inputs` names the input leaves (bound by the
     `unpack` lines); `made` holds the ids of the leaves made while tracing (constants).
 
     The code first checks the call's structure (unless called with `_checked=True`): if any
@@ -41,18 +41,23 @@ def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: An
     names = Names([name, *params, *inputs.values()])
     floats, arrays = FloatCode(names), ArrayCode(names)
     reads = []
-    for node in _order(roots):
-        code = arrays if type(node.data) is np.ndarray else floats
-        if node._op is not None:
-            code.op(node)
-        elif id(node) in made:
-            code.leaf(node, None)
-        elif id(node) in inputs:
-            code.leaf(node, inputs[id(node)])
-        else:
-            text = names.variable(node.label or "captured")
-            reads.append(f"{text} = {names.bind(node, text + '_node')}.data")
-            code.leaf(node, text)
+    seen: set[int] = set()
+    for label, part in _sections(result):  # each part of the result under a comment
+        floats.mark(label)
+        arrays.mark(label)
+        for node in _order(_nodes(part), seen):
+            code = arrays if type(node.data) is np.ndarray else floats
+            if node._op is not None:
+                code.op(node)
+            elif id(node) in made:
+                code.leaf(node, None)
+            elif id(node) in inputs:
+                code.leaf(node, inputs[id(node)])
+            else:
+                text = names.variable(node.label or "captured")
+                reads.append(f"{text} = {names.bind(node, text + '_node')}.data")
+                code.leaf(node, text)
+    roots = _nodes(result)
     body = [*unpack, *reads, *floats.lines(roots)]
     array_lines = arrays.lines(roots)
     if array_lines:  # IEEE values without numpy's warnings, as the ops' own forwards give them
@@ -80,10 +85,35 @@ def _wrapped(conditions: Sequence[str]) -> str:
     return "\n            or ".join(rows)
 
 
-def _order(roots: Sequence[Node]) -> list[Node]:
-    """Every node the roots depend on, arguments before users, by an explicit stack (a node is
-    listed when the marker pushed above its arguments comes back up)."""
-    seen: set[int] = set()
+def _sections(result: Any) -> list[tuple[Optional[str], Any]]:
+    """The parts of a result that the code computes under a comment of their own: the values
+    of a dict by key, the items of a tuple or list by position; else the result, uncommented."""
+    if type(result) is dict:
+        return [(str(key), value) for key, value in result.items()]
+    if isinstance(result, (list, tuple)):
+        return [(f"result[{i}]", value) for i, value in enumerate(result)]
+    return [(None, result)]
+
+
+def _nodes(result: Any) -> list[Node]:
+    """The nodes in an output structure, in order."""
+    found: list[Node] = []
+    stack = [result]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Node):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif type(item) is list or isinstance(item, tuple):
+            stack.extend(reversed(item))
+    return found
+
+
+def _order(roots: Sequence[Node], seen: set[int]) -> list[Node]:
+    """Every node the roots depend on that is not in seen, arguments before users, by an
+    explicit stack (a node is listed when the marker pushed above its arguments comes back
+    up); seen gets them all."""
     order: list[Node] = []
     stack: list[Any] = list(reversed(roots))
     push, pop, listed = stack.append, stack.pop, order.append

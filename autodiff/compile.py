@@ -134,7 +134,7 @@ class _Tracer:
         for value, param in zip(values, params):
             checks.add(param, value)
         source, namespace = codegen.generate(
-            self.name, params, unpack, result, _nodes(result), inputs, {id(n) for n in made},
+            self.name, params, unpack, result, inputs, {id(n) for n in made},
             fallback=self.interpreted, dispatch=self.dispatch, guard=checks.conditions)
         namespace.update(checks.namespace)
         self.entry.traces += 1  # type: ignore[attr-defined]
@@ -345,21 +345,6 @@ def _identifier(text: str, fallback: str) -> str:
     """text as a Python identifier (a function's name for the generated one), else fallback."""
     name = re.sub(r"\W", "_", text).strip("_") if text != "<lambda>" else ""
     return name if name.isidentifier() and name not in codegen.RESERVED else fallback
-
-
-def _nodes(result: Any) -> list[Node]:
-    """The nodes in an output structure, in order."""
-    found: list[Node] = []
-    stack = [result]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Node):
-            found.append(item)
-        elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
-        elif type(item) is list or isinstance(item, tuple):
-            stack.extend(reversed(item))
-    return found
 
 
 def _raw(result: Any) -> Any:

@@ -37,6 +37,12 @@ class FloatCode:
         # refs, what its variable is named after (None for a label), node)
         self.templates: dict[tuple[Op, int], str] = {}
         self.written: list[str] = []  # op index -> its variable, once written
+        self.marks: dict[int, str] = {}  # op index -> the comment above it
+
+    def mark(self, label: Optional[str]) -> None:
+        """The ops recorded from now on compute the part of the result named label."""
+        if label is not None:
+            self.marks[len(self.ops)] = label
 
     def leaf(self, node: Node, text: Optional[str]) -> None:
         """An input's or outside node's leaf (its name), or a constant made while tracing."""
@@ -129,6 +135,8 @@ class FloatCode:
         free: dict[Optional[str], list[str]] = {None: []}  # labels (base None) are not reused
         written, new, out = self.written, self.names.of, []
         for i, (template, refs, base, node) in enumerate(ops):
+            if i in self.marks:
+                out.append(f"# {self.marks[i]}")
             texts = []
             for r in refs:
                 if type(r) is int:

@@ -118,9 +118,11 @@ def test_source_has_one_line_per_op_named_after_the_op() -> None:
     c(0.3, -0.2, 1.5, 1.0)
     lines = c.source.splitlines()
     body = lines[lines.index("    try:") + 1:lines.index(next(x for x in lines if "except" in x))]
-    ops = [line.split("=")[0].strip() for line in body[:-1]]
+    comments = [line.strip() for line in body if line.strip().startswith("#")]
+    ops = [line.split("=")[0].strip() for line in body[:-1] if line.strip()[0] != "#"]
     assert ops and all(name.rsplit("_", 1)[0] in autodiff.REGISTRY for name in ops)
     assert body[-1].strip().startswith("return (")
+    assert comments == ["# result[0]", "# result[1]"]  # the loss, then its gradients
 
 
 def test_outputs_are_raw_and_the_callers_own() -> None:

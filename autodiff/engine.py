@@ -18,6 +18,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from . import node as modes
 from .node import Node, arguments, enable_grad, refuse_while_tracing, wide_edges
 from .numerics import ieee
 
@@ -318,8 +319,8 @@ def backward(root: Node, grad: Any = None) -> None:
     """
     if not isinstance(root, Node):
         raise TypeError(f"backward: expected a Value or Tensor, got {type(root).__name__}")
-    refuse_while_tracing("backward() (it writes .grad; use autodiff.grad(..., "
-                         "create_graph=True) and return the gradients)")
+    if modes.unusual_threads:
+        refuse_while_tracing("backward() (return grad(..., create_graph=True) instead)")
     seed = root._seed(grad)
     leaves: list[Node] = []
     order: list[Node] = []
@@ -361,9 +362,8 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
         if not getattr(x, "requires_grad", True):
             raise ValueError(f"grad: input {i} does not require grad, so no gradient flows to "
                              f"it; create it with requires_grad=True")
-    if not create_graph:
-        refuse_while_tracing("grad() without create_graph=True (its numbers would be fixed "
-                             "at tracing; pass create_graph=True)")
+    if modes.unusual_threads and not create_graph:
+        refuse_while_tracing("grad() without create_graph=True")
     seed = output._seed(grad_output)
     leaves: list[Node] = []
     order: list[Node] = []

@@ -148,7 +148,8 @@ class Value(OpMethods, Node):
         self.label = label
         self._op: Optional[Op] = None
         self._a = self._b = self._k = self._g = self._meta = None
-        note_leaf(self)  # a leaf made while tracing is a constant of the trace
+        if modes.unusual_threads:
+            note_leaf(self)  # a leaf made while tracing is a constant of the trace
 
     # --- graph -----------------------------------------------------------------------------
 

@@ -40,6 +40,8 @@ ELEMENTWISE_TORCH: dict[str, Callable[..., Any]] = {
     "elu": lambda x, alpha: F.elu(x, alpha),
     "lerp": torch.lerp,  # registered by tests/conftest.py: an op of three inputs
     "step": lambda x: (x > 0).to(x.dtype) + 0 * x,  # torch's mask has no graph: add a zero one
+    "binary_cross_entropy_with_logits": lambda z, t: F.binary_cross_entropy_with_logits(  # nn's
+        z, torch.full_like(z, t), reduction="none"),
 }
 
 

@@ -6,9 +6,10 @@ one line each, each result written into a dead buffer where one fits.
    skipped, and a constant array of one repeated value becomes that number.
 2. What the outputs need is marked live (a skipped expand is dead code, never written), and
    for each buffer (the new array an op made) the last op reading it, or a view of it.
-3. One line per live op. An op with a ufunc writes its result into an argument's buffer that
-   nothing reads afterwards, of the result's shape and dtype: `tanh_4 = np.tanh(add_3,
-   out=add_3)`, sparing an allocation, as a hand-written numpy step does.
+3. One line per live op. An op computed by a correctly rounded ufunc (arithmetic, abs, sqrt,
+   relu's maximum) writes its result into an argument's buffer that nothing reads afterwards,
+   of the result's shape and dtype: `mul_4 = np.multiply(matmul_1, sub_2, out=matmul_1)`,
+   sparing an allocation, as a hand-written numpy step does.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .kernels import Kernel, array_kernel, is_built_in
+from .kernels import Kernel, array_kernel, broadcasts, is_built_in
 from .node import Node, arguments
 
 ALWAYS = float("inf")
@@ -77,7 +78,7 @@ class ArrayCode:
         if all(isinstance(r, Const) for r in refs[:count]):
             self.alias[key] = Const(node.data)  # an op on constants: its traced value
             return
-        if op.elementwise:
+        if broadcasts(op):  # another op gets its inputs as the interpreter gives them
             self.simplify(node, refs, count)
         same = self.identity(node, refs)
         if same is not None:
@@ -102,8 +103,8 @@ class ArrayCode:
         return self.alias.get(id(x), id(x)) if isinstance(x, Node) else Const(x)
 
     def simplify(self, node: Node, refs: list[Ref], count: int) -> None:
-        """For an elementwise op (in place, on refs): skip the expands that broadcasting redoes,
-        and write a constant array of one repeated value as that number."""
+        """For numpy arithmetic or a ufunc (in place, on refs): skip the expands that its
+        broadcasting redoes, and write a constant array of one repeated value as that number."""
         shape = node.data.shape
         for i in range(count):
             r, others = refs[i], refs[:i] + refs[i + 1:count]

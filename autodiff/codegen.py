@@ -31,12 +31,12 @@ def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: An
              fallback: Callable[..., Any], dispatch: Callable[..., Any],
              guard: Sequence[str]) -> tuple[str, dict]:
     """The source of `def name(*params)` returning `result` (a structure holding the traced
-    nodes to compute), and the namespace it runs in. `inputs` names the input leaves (bound by the
-    `unpack` lines); `made` holds the ids of the leaves made while tracing (constants).
+    nodes to compute), and the namespace it runs in. `inputs` names the input leaves (bound by
+    the `unpack` lines); `made` holds the ids of the leaves made while tracing (constants).
 
     The code first checks the call's structure (unless called with `_checked=True`): if any
-    condition in `guard` holds it hands the call to `dispatch(*params)`. Where `math` raises (an overflow, a pole) it calls
-    `fallback(*params)`, which gives the ops' IEEE values.
+    condition in `guard` holds it hands the call to `dispatch(*params)`. Where `math` raises
+    (an overflow, a pole) it calls `fallback(*params)`, which gives the ops' IEEE values.
     """
     names = Names([name, *params, *inputs.values()])
     floats, arrays = FloatCode(names), ArrayCode(names)
@@ -49,8 +49,8 @@ def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: An
             code = arrays if type(node.data) is np.ndarray else floats
             if node._op is not None:
                 code.op(node)
-            elif id(node) in made:
-                code.leaf(node, None)
+            elif id(node) in made or not getattr(node, "requires_grad", True):
+                code.leaf(node, None)  # made while tracing, or a Tensor without a gradient
             elif id(node) in inputs:
                 code.leaf(node, inputs[id(node)])
             else:
@@ -65,7 +65,8 @@ def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: An
     body.append(f"return {_render(result, floats, arrays, names, set())}")
     call = f"({', '.join(params)})"
     names.namespace.update(_interpreted=fallback, _dispatch=dispatch)
-    head = [f"if not _checked and ({_wrapped(guard)}):", f"    return _dispatch{call}"]
+    head = [f"if not _checked and ({_wrapped(guard)}):",
+            f"    return _dispatch{call}"] if guard else []
     lines = [*head, "try:", *("    " + line for line in body),
              "except (ArithmeticError, ValueError):  # math raised: the ops give IEEE values",
              f"    return _interpreted{call}"]

@@ -8,7 +8,7 @@ forward makes (settings such as an axis were checked while tracing). Any other o
 own forward: `mish(x)`.
 
 An array kernel may also name the numpy ufunc that computes it, so the code generator can
-write the result into a buffer that is no longer needed (`tanh(a, out=a)`), and says whether
+write the result into a buffer that is no longer needed (`np.tanh(a, out=a)`), and says whether
 its result is a new array (which may later be overwritten) or may share memory with its inputs.
 """
 from __future__ import annotations
@@ -77,6 +77,11 @@ ARITHMETIC = {"add": ("{0} + {1}", "add"), "sub": ("{0} - {1}", "subtract"),
 UFUNCS = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
           "tanh": "tanh", "abs": "absolute", "sign": "sign", "power": "power",
           "relu": "maximum"}
+# The ufuncs that may write into an input's buffer: correctly rounded, so the same bits either
+# way. numpy may compute exp, log, tanh, power, ... by another loop when the output is an
+# input, which can differ in the last bit from the interpreter's.
+EXACT = frozenset({"add", "subtract", "multiply", "true_divide", "negative", "absolute", "sign",
+                   "sqrt", "maximum"})
 # Built-ins whose array forward always returns a new array (never one of its inputs).
 FRESH = frozenset({"step", "sigmoid", "leaky_relu", "elu", "softplus", "log_sigmoid",
                    "bent_identity", "silu", "gelu", "matmul", "linear", "logsumexp", "softmax",
@@ -96,10 +101,12 @@ def array_kernel(op: Op, args: Sequence[str], values: Sequence[Any], data: Seque
     if name in UFUNCS:
         ufunc = UFUNCS[name]
         extra = ", 0" if name == "relu" else ""  # relu(x) = maximum(x, 0)
-        return Kernel(f"np.{ufunc}({', '.join(args)}{extra})", ufunc, True)
+        return Kernel(f"np.{ufunc}({', '.join(args)}{extra})",
+                      ufunc if ufunc in EXACT else None, True)
     if name in ("sum", "max", "min"):
         axis = axis_argument(name, values[1], len(shapes[0] or ()))
-        parts = ([] if axis is None else [f"axis={axis!r}"]) + (["keepdims=True"] if values[2] else [])
+        parts = [f"axis={axis!r}"] if axis is not None else []
+        parts += ["keepdims=True"] if values[2] else []
         return Kernel(f"{args[0]}.{name}({', '.join(parts)})", fresh=True)
     if name == "matmul":
         return Kernel(f"{args[0]} @ {args[1]}", fresh=True)
@@ -132,6 +139,12 @@ def _sum_to(x: str, shape: tuple[int, ...], source: tuple[int, ...]) -> Kernel:
     if lead:
         return Kernel(f"{x}.sum(axis={tuple(range(lead))!r})", fresh=True)
     return Kernel(x)  # nothing to sum: the input itself, as the op's forward returns it
+
+
+def broadcasts(op: Op) -> bool:
+    """Whether op is written as numpy arithmetic or a ufunc, which broadcast their inputs and
+    take a number for a constant array of one value, with the same result."""
+    return (op.name in ARITHMETIC or op.name in UFUNCS) and is_built_in(op)
 
 
 def is_built_in(op: Op, name: Optional[str] = None) -> bool:

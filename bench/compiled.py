@@ -57,22 +57,29 @@ def mlp_case(layers: Layers, points: np.ndarray, labels: np.ndarray, lr: float, 
 
 def chain_case(n: int, x0: float) -> Case:
     """S2: x -> tanh(1.0001 x + 0.1) n times and d(final)/d(x0), compiled as one function."""
-    autodiff = _autodiff()
     if n > LARGEST_CHAIN:
         raise Unavailable(f"compiled only up to N={LARGEST_CHAIN} (a program of {5 * n} lines)")
+    return _tanh_chain(x0, n, "final")
+
+
+def _tanh_chain(x0: Any, n: int, name: str) -> Case:
+    """S2 and T4: x -> tanh(1.0001 x + 0.1) n times, then the (summed) result and its gradient
+    with respect to x0, compiled as one function; the state holds them as `name` and grad."""
+    autodiff = _autodiff()
 
     @autodiff.compile
     def chain(x: Any) -> Any:
         y = x
         for _ in range(n):
             y = (y * 1.0001 + 0.1).tanh()
-        return y, autodiff.grad(y, x, create_graph=True)[0]
+        total = y.sum() if isinstance(y, autodiff.Tensor) else y
+        return total, autodiff.grad(total, x, create_graph=True)[0]
 
-    result: dict[str, float] = {}
+    result: dict[str, Any] = {}
 
     def step() -> None:
-        final, grad = chain(x0)
-        result.update(final=final, grad=grad)
+        total, grad = chain(x0)
+        result.update({name: total, "grad": grad})
 
     return Case(step=step, state=lambda: dict(result))
 
@@ -133,20 +140,4 @@ def tensor_mlp_case(layers: Layers, activation: str, x: np.ndarray, target: np.n
 
 def elementwise_case(x0: np.ndarray, cycles: int) -> Case:
     """T4: `cycles` times x -> tanh(1.0001 x + 0.1) on a small array and d(sum)/d(x0), compiled."""
-    autodiff = _autodiff()
-
-    @autodiff.compile
-    def chain(x: Any) -> Any:
-        y = x
-        for _ in range(cycles):
-            y = (y * 1.0001 + 0.1).tanh()
-        total = y.sum()
-        return total, autodiff.grad(total, x, create_graph=True)[0]
-
-    result: dict[str, Any] = {}
-
-    def step() -> None:
-        total, grad = chain(x0)
-        result.update(final=total, grad=grad)
-
-    return Case(step=step, state=lambda: dict(result))
+    return _tanh_chain(x0, cycles, "final")

@@ -33,7 +33,8 @@ class MLP:
 
     def __init__(self, sizes: list[int], rng: np.random.Generator) -> None:
         # The labels (w1_3_0: layer 1, neuron 3, input 0) name the variables of the compiled code.
-        self.layers = [[([Value(w, label=f"w{k}_{j}_{i}") for i, w in enumerate(rng.uniform(-1, 1, n_in))],
+        self.layers = [[([Value(w, label=f"w{k}_{j}_{i}")
+                          for i, w in enumerate(rng.uniform(-1, 1, n_in))],
                          Value(0.0, label=f"b{k}_{j}")) for j in range(n_out)]
                        for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
 

@@ -86,6 +86,14 @@ def test_the_compiled_function_is_called_as_f_is() -> None:
         c()
 
 
+def test_a_function_of_no_arguments_is_a_constant() -> None:
+    w = Value(3.0)
+    f = autodiff.compile(lambda: w * w + 1.0)
+    assert f() == 10.0
+    w.data = 2.0
+    assert f() == 5.0 and f.traces == 1
+
+
 def test_calls_alternating_between_structures_use_both_traces() -> None:
     f = autodiff.compile(lambda x: (x * x).sum() if isinstance(x, Tensor) else x * x)
     swapped = np.arange(3.0).astype(">f8")  # equal values, another dtype: another structure

@@ -80,6 +80,25 @@ def differentiated(root: Any, inputs: list[Any], order: int) -> Any:
     return root, list(first), list(grad(weighted, inputs, create_graph=True))
 
 
+def around(seed: int, order: int, middle: Callable[[Choices, list[Any]], list[Any]]
+           ) -> Callable[..., Any]:
+    """A program: a few random ops on the inputs, then `middle` (the op under test), then a few
+    more, then the gradients of the result (to second order if asked)."""
+    def program(*xs: Any) -> Any:
+        c = Choices(seed)
+        nodes = list(xs)
+        chain(c, nodes)
+        nodes = middle(c, nodes)
+        chain(c, nodes)
+        return differentiated(nodes[-1], list(xs), order)
+    return program
+
+
+def applied(op: Op) -> Callable[[Choices, list[Any]], list[Any]]:
+    """`middle` for an elementwise op: applied to some of the nodes so far."""
+    return lambda c, nodes: nodes + [op(*elementwise_args(c, op, nodes))]
+
+
 def check(program: Callable[..., Any], draw_inputs: Callable[[], list[Any]]) -> None:
     """The compiled program equals the interpreted one on two sets of inputs, traced once."""
     compiled = autodiff.compile(program)
@@ -102,16 +121,7 @@ def check(program: Callable[..., Any], draw_inputs: Callable[[], list[Any]]) -> 
        order=st.integers(1, 2))
 def test_value_programs_compile_exactly(name: str, data: st.DataObject, seed: int, count: int,
                                         order: int) -> None:
-    op = REGISTRY[name]
-
-    def program(*xs: Any) -> Any:
-        c = Choices(seed)
-        nodes = list(xs)
-        chain(c, nodes)
-        nodes.append(op(*elementwise_args(c, op, nodes)))
-        chain(c, nodes)
-        return differentiated(nodes[-1], list(xs), order)
-
+    program = around(seed, order, applied(REGISTRY[name]))
     check(program, lambda: [data.draw(reals) for _ in range(count)])
 
 
@@ -124,6 +134,11 @@ def _matrix(x: Any) -> Any:
 
 def _vector(x: Any) -> Any:
     return x.reshape(-1)
+
+
+def _alternate(shape: tuple[int, ...]) -> np.ndarray:
+    """A constant mask: every other element true."""
+    return np.arange(int(np.prod(shape))).reshape(shape) % 2 == 0
 
 
 def _matmul(c: Choices, x: Any) -> Any:
@@ -147,7 +162,7 @@ ARRAY_OPS: dict[str, Callable[[Choices, Any], Any]] = {
     "matmul": _matmul,
     "linear": lambda c, x: autodiff.linear(_matrix(x), _matrix(x).mT,
                                            c.pick([_matrix(x).sum(axis=1), 0.5])),
-    "where": lambda c, x: autodiff.where(c.pick([x.step(), np.arange(x.size).reshape(x.shape) % 2 == 0]), x,
+    "where": lambda c, x: autodiff.where(c.pick([x.step(), _alternate(x.shape)]), x,
                                          c.pick([x * 2.0, -1.5])),
     "clip": lambda c, x: autodiff.clip(x, c.pick([-0.5, None]), 0.7),
     "softmax": lambda c, x: autodiff.softmax(_matrix(x), c.pick([0, -1])),
@@ -173,17 +188,8 @@ def test_tensor_programs_compile_exactly(name: str, data: st.DataObject, seed: i
                                          shapes: tuple[tuple[int, ...], ...], order: int,
                                          dtype: Any) -> None:
     op = REGISTRY[name]
-
-    def program(*xs: Any) -> Any:
-        c = Choices(seed)
-        nodes = list(xs)
-        chain(c, nodes)
-        if op.elementwise:
-            nodes.append(op(*elementwise_args(c, op, nodes)))
-        else:
-            nodes = [ARRAY_OPS[name](c, c.pick(nodes))]
-        chain(c, nodes)
-        return differentiated(nodes[-1], list(xs), order)
+    program = around(seed, order, applied(op) if op.elementwise else
+                     lambda c, nodes: [ARRAY_OPS[name](c, c.pick(nodes))])
 
     def inputs() -> list[Any]:
         return [np.asarray(data.draw(st.lists(reals, min_size=int(np.prod(s)),

@@ -23,24 +23,25 @@ from .node import Node, arguments
 
 _INF = float("inf")
 RESERVED = set(dir(builtins)) | set(keyword.kwlist) | set(MATH) | {
-    "np", "asarray", "errstate", "_interpreted", "_dispatch", "_checked"}
+    "np", "asarray", "errstate", "_interpreted", "_dispatch", "_retrace", "_checked"}
 
 
 def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: Any,
              inputs: dict[int, str], made: set[int],
              fallback: Callable[..., Any], dispatch: Callable[..., Any],
-             guard: Sequence[str]) -> tuple[str, dict]:
+             retrace: Callable[..., Any], guard: Sequence[str]) -> tuple[str, dict]:
     """The source of `def name(*params)` returning `result` (a structure holding the traced
     nodes to compute), and the namespace it runs in. `inputs` names the input leaves (bound by
     the `unpack` lines); `made` holds the ids of the leaves made while tracing (constants).
 
     The code first checks the call's structure (unless called with `_checked=True`): if any
     condition in `guard` holds it hands the call to `dispatch(*params)`. Where `math` raises
-    (an overflow, a pole) it calls `fallback(*params)`, which gives the ops' IEEE values.
+    (an overflow, a pole) it calls `fallback(*params)`, which gives the ops' IEEE values;
+    where an array read from an outside node has changed shape or dtype, `retrace(*params)`.
     """
     names = Names([name, *params, *inputs.values()])
     floats, arrays = FloatCode(names), ArrayCode(names)
-    reads = []
+    reads, stale = [], []  # outside nodes' data, and how to see that an array of it changed
     seen: set[int] = set()
     for label, part in _sections(result):  # each part of the result under a comment
         floats.mark(label)
@@ -56,15 +57,20 @@ def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: An
             else:
                 text = names.variable(node.label or "captured")
                 reads.append(f"{text} = {names.bind(node, text + '_node')}.data")
+                if type(node.data) is np.ndarray:
+                    stale.append(f"{text}.shape != {node.data.shape!r} or {text}.dtype is not "
+                                 f"{names.bind(node.data.dtype, str(node.data.dtype))}")
                 code.leaf(node, text)
     roots = _nodes(result)
+    if stale:  # an outside array changed shape or dtype since tracing: trace again
+        reads += [f"if {_wrapped(stale)}:", f"    return _retrace({', '.join(params)})"]
     body = [*unpack, *reads, *floats.lines(roots)]
     array_lines = arrays.lines(roots)
     if array_lines:  # IEEE values without numpy's warnings, as the ops' own forwards give them
         body += ['with errstate(all="ignore"):', *("    " + line for line in array_lines)]
     body.append(f"return {_render(result, floats, arrays, names, set())}")
     call = f"({', '.join(params)})"
-    names.namespace.update(_interpreted=fallback, _dispatch=dispatch)
+    names.namespace.update(_interpreted=fallback, _dispatch=dispatch, _retrace=retrace)
     head = [f"if not _checked and ({_wrapped(guard)}):",
             f"    return _dispatch{call}"] if guard else []
     lines = [*head, "try:", *("    " + line for line in body),
@@ -165,6 +171,9 @@ def _render(result: Any, floats: FloatCode, arrays: ArrayCode, names: "Names",
         if type(result) is tuple:
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         return f"{names.bind(type(result), type(result).__name__)}({', '.join(items)})"
+    if literal(result) is None and not isinstance(result, (np.ndarray, np.generic)):
+        raise TypeError(f"compile: the function returned a {type(result).__name__}; return "
+                        f"floats, arrays or nodes, in tuples, lists and dicts")
     return names.literal(result) + (".copy()" if isinstance(result, np.ndarray) else "")
 
 

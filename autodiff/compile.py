@@ -128,7 +128,8 @@ class _Tracer:
             checks.add(param, value)
         source, namespace = codegen.generate(
             self.name, params, unpack, result, inputs, {id(n) for n in made},
-            fallback=self.interpreted, dispatch=self.dispatch, guard=checks.conditions)
+            fallback=self.interpreted, dispatch=self.dispatch, retrace=self.retrace,
+            guard=checks.conditions)
         namespace.update(checks.namespace)
         self.entry.traces += 1  # type: ignore[attr-defined]
         filename = f"<compiled {self.name}, trace {self.entry.traces}>"  # type: ignore
@@ -137,6 +138,13 @@ class _Tracer:
         run = self.programs[key] = namespace[self.name]
         self.entry.source = source  # type: ignore[attr-defined]
         return run
+
+    def retrace(self, *values: Any) -> Any:
+        """Trace the structure of values again (an outside array it reads has changed shape or
+        dtype since its trace), and run the new code."""
+        key = tuple(map(structure, values))
+        run = self.namespace[_RUN] = self.trace(values, key)
+        return run(*values, _checked=True)
 
     def interpreted(self, *values: Any) -> Any:
         """f run on nodes, as without compile: for the rare call where the generated code's

@@ -159,6 +159,16 @@ def test_nodes_from_outside_are_read_at_every_call() -> None:
     assert "w = w_node.data" in f.source and "weight = weight_node.data" in f.source
 
 
+def test_an_outside_array_of_another_shape_or_dtype_traces_again() -> None:
+    weight = Tensor(np.ones(2), requires_grad=True, label="weight")
+    f = autodiff.compile(lambda x: (weight * x).sum())
+    assert f(np.arange(2.0)) == 1.0
+    weight.data = np.full(3, 2.0, dtype=np.float32)
+    assert same(f(np.arange(3.0)), np.array(6.0)) and f.traces == 2
+    weight.data = np.full(3, 3.0)
+    assert same(f(np.arange(3.0)), np.array(9.0)) and f.traces == 3
+
+
 def test_ieee_values_where_math_would_raise() -> None:
     f = autodiff.compile(lambda x, y: ((x / y).log(), (x * 1e300).exp() * y))
     assert f(1.0, 2.0) == (math.log(0.5), math.inf)  # math.exp(1e300) raises; the op gives inf
@@ -181,6 +191,8 @@ def test_bad_arguments_are_type_errors() -> None:
         autodiff.compile(3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="got a Value; pass its .data"):
         autodiff.compile(lambda x: x)(Value(1.0))
+    with pytest.raises(TypeError, match="returned a set; return floats, arrays or nodes"):
+        autodiff.compile(lambda x: {x})(1.0)
 
 
 # --- the rule: no branching on values while tracing -----------------------------------------

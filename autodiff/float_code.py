@@ -1,7 +1,7 @@
 """The float ops of a generated function: folded, then written one line each.
 
-An op on constants only is its traced value, written as a literal; `x * 1`, `1 * x`, `x / 1`
-and `x - 0` are `x`. Every other op becomes one line, `mul_3 = w_1 * xs_0_0`, with the
+An op on constants only is its traced value, written as a literal; `x * 1`, `1 * x`, `x / 1`,
+`x - 0` and `x ** 1` are `x`. Every other op becomes one line, `mul_3 = w_1 * xs_0_0`, with the
 expression kernels.py gives its op. Once a value is read for the last time its variable is
 free, and the next op of the same kind reuses it: a program of 190,000 ops (S1 in bench/) then
 needs 10,000 names, which CPython compiles a third faster, and runs over twice as fast, as one
@@ -108,11 +108,13 @@ class FloatCode:
             self.write(node, refs)
 
     def identity(self, op: Op, args: Sequence[Any], refs: list[Ref]) -> Optional[Ref]:
-        """The ref of the argument a float op equals bit for bit (x * 1, 1 * x, x / 1, x - 0)."""
-        if op.name not in ("mul", "div", "sub") or not is_built_in(op):
+        """The ref of the argument a float op equals bit for bit (x * 1, 1 * x, x / 1, x - 0,
+        and x ** 1, which a power's derivative makes of a square: pow's error is below one
+        unit in the last place, so where the answer is x itself it gives x)."""
+        if op.name not in ("mul", "div", "sub", "power") or not is_built_in(op):
             return None
         unit = 0.0 if op.name == "sub" else 1.0
-        for c, x in ((1, 0), (0, 1))[:2 if op.name == "mul" else 1]:
+        for c, x in ((1, 0), (0, 1))[:2 if op.name == "mul" else 1]:  # (constant, other)
             value = self.consts.get(id(args[c]), args[c]) if isinstance(args[c], Node) else args[c]
             if (type(value) in (float, int) and value == unit and isinstance(args[x], Node)
                     and id(args[x]) not in self.consts):

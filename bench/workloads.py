@@ -83,7 +83,8 @@ def mlp_workload(name: str, title: str, sizes: list[int], dtype: type, batch: in
     return Workload(name, title, {"floor": lambda: tensor_floor.mlp_case(*args),
                                   "torch": lambda: pytorch.mlp_case(*args),
                                   "autodiff": lambda: tensor.mlp_case(*args)},
-                    rounds=rounds, target=target, rtol=1e-9 if tight else 1e-4, atol=1e-12 if tight else 1e-6,
+                    # float32: sums over 1024 terms in another order (torch's BLAS) differ by ~1e-6
+                    rounds=rounds, target=target, rtol=1e-9 if tight else 1e-4, atol=1e-12 if tight else 1e-5,
                     notes={"torch": TORCH_MLP, "floor": "numpy, hand backward, no input gradient"})
 
 

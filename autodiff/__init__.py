@@ -4,8 +4,9 @@ A scalar `Value` and a numpy `Tensor` record the operations applied to them and 
 with the chain rule. Every op is one record in one registry (see `register`), which declares
 its signature: `inspect.signature(autodiff.leaky_relu)` is `(x, slope=0.01)`.
 
-`abs` (and the reductions `sum`, `max`, `min`, reached as `autodiff.REGISTRY["sum"]` or as
-Tensor methods) are left out of `__all__`, so `from autodiff import *` shadows no builtin.
+`abs`, `compile` (reached as `autodiff.compile`) and the reductions `sum`, `max`, `min`
+(reached as `autodiff.REGISTRY["sum"]` or as Tensor methods) are left out of `__all__`, so
+`from autodiff import *` shadows no builtin.
 `autodiff.tensor` is the constructor function, as `torch.tensor` is; it hides the submodule of
 that name as an attribute, whose contents `from autodiff.tensor import ...` still reaches.
 """
@@ -14,13 +15,14 @@ from .activations import (bent_identity, elu, gelu, leaky_relu, log_sigmoid, log
                           sigmoid, silu, softplus, swish, tanh)
 from .anomaly import AnomalyError, detect_anomaly
 from .arithmetic import abs, add, cos, div, exp, log, mul, neg, power, sign, sin, sqrt, step, sub
+from .compile import compile
 from .creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand, randn,
                        tensor, zeros, zeros_like)
 from .dtypes import cast
 from .engine import backward, grad, topological_order
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .linalg import linear, matmul, mT
-from .node import HookHandle, Node, enable_grad, is_grad_enabled, no_grad
+from .node import HookHandle, Node, TraceError, enable_grad, is_grad_enabled, no_grad
 from .ops import REGISTRY, Domain, Op, UnknownOpError, lookup, register, unregister
 from .reductions import log_softmax, logsumexp, mean, softmax, std, var
 from .selection import clip, where
@@ -46,7 +48,7 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError",
     "matmul", "mT", "linear", "softmax", "log_softmax", "logsumexp", "mean", "var", "std",
     "where", "clip", "concatenate", "stack", "reshape", "transpose", "expand", "sum_to",
-    "getitem", "embed", "cast", "func",
+    "getitem", "embed", "cast", "func", "TraceError",
     "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
     "zeros_like", "ones_like", "full_like",
 ]

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
 import numpy as np
 
 from . import dtypes, linalg, reductions, selection, shapes
+from .node import refuse_while_tracing
 from .operands import axis_argument, tensor_operand
 from .ops import Op
 
@@ -109,6 +110,7 @@ class ArrayMethods:
 
     def tolist(self) -> Any:
         """The data as (nested lists of) Python floats; a 0-d tensor gives one float"""
+        refuse_while_tracing(".tolist() of a Tensor")
         return self.data.tolist()
 
     # --- shapes ------------------------------------------------------------------------------
@@ -171,10 +173,12 @@ class ArrayMethods:
     __hash__ = object.__hash__
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        refuse_while_tracing("a comparison of a Tensor")
         data = _equality_operand(other)
         return NotImplemented if data is NotImplemented else np.asarray(self.data == data)
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        refuse_while_tracing("a comparison of a Tensor")
         data = _equality_operand(other)
         return NotImplemented if data is NotImplemented else np.asarray(self.data != data)
 

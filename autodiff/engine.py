@@ -24,7 +24,8 @@ import numpy as np
 
 from . import node as modes
 from .anomaly import check_backward, formulas_unchecked
-from .node import MODE, Node, arguments, enable_grad, raw_data, wide_edges
+from .node import (MODE, Node, arguments, enable_grad, raw_data, refuse_while_tracing,
+                   wide_edges)
 from .numerics import ieee
 from .watch import hook_leaves, hooked, own_copy, propagate_node, propagate_watched, watching
 
@@ -305,6 +306,8 @@ def backward(root: Node, grad: Any = None) -> None:
     """
     if not isinstance(root, Node):
         raise TypeError(f"backward: expected a Value or Tensor, got {type(root).__name__}")
+    if modes.unusual_threads:
+        refuse_while_tracing("backward() (return grad(..., create_graph=True) instead)")
     seed = root._seed(grad)
     leaves: list[Node] = []
     order: list[Node] = []
@@ -350,6 +353,8 @@ def grad(output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
         if not getattr(x, "requires_grad", True):
             raise ValueError(f"grad: input {i} does not require grad, so no gradient flows to "
                              f"it; create it with requires_grad=True")
+    if modes.unusual_threads and not create_graph:
+        refuse_while_tracing("grad() without create_graph=True")
     if isinstance(grad_output, Node) and type(grad_output) is not type(output):
         raise TypeError(f"grad: grad_output is a {type(grad_output).__name__}, the output a "
                         f"{type(output).__name__}")

@@ -15,6 +15,8 @@ import numpy as np
 from .ops import register
 from .shapes import reshape, summed_to
 
+_ndarray = np.ndarray
+
 
 def _aligned(a: Any, b: Any) -> None:
     """A ValueError naming both shapes unless a @ b is defined (numpy matmul rules)."""
@@ -46,6 +48,8 @@ def _uncolumn(x: Any) -> Any:
 
 def _matmul_da(g: Any, y: Any, a: Any, b: Any) -> Any:
     """d(a @ b)/da applied to g: g @ b^T, with numpy's promotions undone."""
+    if type(g) is _ndarray and type(b) is _ndarray and g.ndim == 2 == b.ndim == a.ndim:
+        return g @ b.T  # raw matrices (a first-order pass): the same product, without op calls
     if b.ndim == 1:
         return g * b if a.ndim == 1 else _column(g) * b
     if a.ndim == 1:
@@ -55,6 +59,8 @@ def _matmul_da(g: Any, y: Any, a: Any, b: Any) -> Any:
 
 def _matmul_db(g: Any, y: Any, a: Any, b: Any) -> Any:
     """d(a @ b)/db applied to g: a^T @ g, with numpy's promotions undone."""
+    if type(g) is _ndarray and type(a) is _ndarray and g.ndim == 2 == a.ndim == b.ndim:
+        return a.T @ g  # raw matrices, as in _matmul_da
     if a.ndim == 1:
         if b.ndim == 1:
             return g * a
@@ -85,7 +91,8 @@ matmul = register("matmul", _matmul, _matmul_da, _matmul_db, elementwise=False,
                   doc="matmul(a, b) = a @ b (numpy's rules); d/da = g @ b^T, d/db = a^T @ g")
 linear = register("linear", _linear, lambda g, y, x, w, b: _matmul_da(g, y, x, w),
                   lambda g, y, x, w, b: _matmul_db(g, y, x, w),
-                  lambda g, y, x, w, b: summed_to(g, b.shape),
+                  lambda g, y, x, w, b: (g.sum(axis=0) if type(g) is _ndarray and g.ndim == 2
+                                         and np.shape(b) == g.shape[1:] else summed_to(g, b.shape)),
                   signature="x, weight, bias", elementwise=False,
                   doc="linear(x, weight, bias) = x @ weight + bias, one fused op; "
                       "d/dbias sums g over the batch")

@@ -183,20 +183,60 @@ def _count_hooks(change: int) -> None:
         live_hooks += change
 
 
-# --- modes: grad recording and anomaly detection, per thread --------------------------------
+# --- modes: grad recording, anomaly detection and tracing, per thread -----------------------
 
 
 class _Mode(threading.local):
     enabled = True
     anomaly = False
+    # While `compile` traces a function in this thread: the list the leaves made meanwhile are
+    # added to (they are the trace's constants); None otherwise.
+    tracing: Optional[list["Node"]] = None
 
 
 MODE = _Mode()
-# How many threads are in an unusual mode (inside no_grad(), or detecting anomalies). While it is
-# 0, as it almost always is, the hot path need not read the thread-local flags, which cost several
-# times a global look-up.
+# How many threads are in an unusual mode (inside no_grad(), detecting anomalies, or tracing),
+# counted once per reason. While it is 0, as it almost always is, the hot path need not read the
+# thread-local flags, which cost several times a global look-up.
 unusual_threads = 0
 _COUNT_LOCK = threading.RLock()  # re-entrant: a hook table dropped while it is held
+
+
+class TraceError(RuntimeError):
+    """A function being compiled did something the generated code cannot replay: it read a
+    traced value (to branch on it, or as a plain number), or recorded outside the graph."""
+
+
+def trace_error(what: str) -> TraceError:
+    """The one message for each thing tracing refuses; `what` names it."""
+    return TraceError(
+        f"{what} while compiling: the generated code replays only the recorded ops, so a "
+        f"compiled function must not branch on values or read them as plain numbers. Select "
+        f"with autodiff.where(cond, a, b) and masks made by ops (step, sign), or compile only "
+        f"the part of the function that does not branch")
+
+
+def set_tracing(created: Optional[list["Node"]]) -> Optional[list["Node"]]:
+    """Start (a list to collect the leaves made while tracing) or stop (None) tracing in this
+    thread; returns the previous setting (for restoring it)."""
+    global unusual_threads
+    before = MODE.tracing
+    with _COUNT_LOCK:
+        unusual_threads += (created is not None) - (before is not None)
+    MODE.tracing = created
+    return before
+
+
+def refuse_while_tracing(what: str) -> None:
+    """Raise TraceError if this thread is tracing (see `trace_error`)."""
+    if unusual_threads and MODE.tracing is not None:
+        raise trace_error(what)
+
+
+def note_leaf(leaf: "Node") -> None:
+    """Remember a leaf made while tracing: a constant of the trace, not an outside value."""
+    if unusual_threads and MODE.tracing is not None:
+        MODE.tracing.append(leaf)
 
 
 def is_grad_enabled() -> bool:

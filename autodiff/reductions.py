@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .arithmetic import exp, sqrt
+from .arithmetic import exp, sqrt, step
 from .node import raw_data
 from .operands import Axis, axis_argument
 from .ops import register
@@ -24,6 +24,7 @@ from .shapes import expand, kept_shape, reshape
 def _kept(x: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
     """x, a reduction's output or gradient, with the reduced axes of `shape` back as size 1
     (a full reduction's 0-d x broadcasts as it is)."""
+    axis = tuple(axis) if isinstance(axis, list) else axis
     return x if keepdims or axis is None else reshape(x, kept_shape(shape, axis))
 
 
@@ -82,14 +83,30 @@ def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return shifted
 
 
-def _extremum_grad(g: Any, y: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
-    """g to the arguments of the max (min); k tied extrema get g / k each, as torch.amax."""
-    axis = tuple(axis) if isinstance(axis, list) else axis
-    data = raw_data(x)
-    extremum = _kept(raw_data(y), data.shape, axis, keepdims)
-    hit = (data == extremum) | (np.isnan(data) & np.isnan(extremum))  # a nan max is the nan
-    share = np.divide(hit, hit.sum(axis=axis, keepdims=True), dtype=data.dtype)
-    return _kept(g, data.shape, axis, keepdims) * share
+def _is_nan(x: Any) -> Any:
+    """1 where x is nan, else 0, from ops only: `where` takes nan as true, `step` as false."""
+    return where(x, 1.0 - step(x) - step(-x), 0.0)
+
+
+def _tie_share(x: Any, y: Any, axis: Axis, keepdims: bool, sign: float) -> Any:
+    """Each element's share of the gradient of max (sign 1) or min (sign -1): 1/k for each of
+    k elements equal to the extremum (the nan ones when it is nan), else 0.
+
+    Built from ops (step, where), not comparisons, so a traced backward recomputes the mask.
+    `step(sign (y - x))` is 0 exactly where x equals y (and for inf - inf, which is nan)."""
+    extremum = _kept(y, x.shape, axis, keepdims)
+    hit = where(_is_nan(extremum), _is_nan(x), 1.0 - step(sign * (extremum - x)))
+    return hit / sum(hit, axis, True)
+
+
+def _max_grad(g: Any, y: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
+    """g to the arguments of the max; k tied maxima get g / k each, as torch.amax."""
+    return _kept(g, x.shape, axis, keepdims) * _tie_share(x, y, axis, keepdims, 1.0)
+
+
+def _min_grad(g: Any, y: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
+    """g to the arguments of the min; k tied minima get g / k each, as torch.amin."""
+    return _kept(g, x.shape, axis, keepdims) * _tie_share(x, y, axis, keepdims, -1.0)
 
 
 REDUCTION = "x, axis=None, keepdims=False"
@@ -103,9 +120,9 @@ mean = register("mean", _mean,
                     _kept(g, x.shape, axis, keepdims) * _reciprocal(_count(x, y)), x.shape),
                 signature=REDUCTION, elementwise=False,
                 doc="mean(x, axis=None, keepdims=False) = sum(x) / n over axis; mean' = g / n")
-max = register("max", _max, _extremum_grad, signature=REDUCTION, elementwise=False,
+max = register("max", _max, _max_grad, signature=REDUCTION, elementwise=False,
                doc="max(x, axis=None, keepdims=False); ties share the gradient evenly")
-min = register("min", _min, _extremum_grad, signature=REDUCTION, elementwise=False,
+min = register("min", _min, _min_grad, signature=REDUCTION, elementwise=False,
                doc="min(x, axis=None, keepdims=False); ties share the gradient evenly")
 logsumexp = register(
     "logsumexp", _logsumexp,

@@ -22,7 +22,7 @@ from .anomaly import observe
 from .engine import backward, topological_order
 from .array_methods import ArrayMethods
 from .methods import OpMethods
-from .node import MODE, Node
+from .node import MODE, Node, note_leaf, refuse_while_tracing
 from .numerics import errors_off, errors_on
 from .operands import axis_argument, float_array, parameter_node_error, tensor_operand
 from .ops import RESERVED, Op
@@ -53,6 +53,8 @@ def _unary(op: Op, a: Tensor) -> Tensor:
         out._op = op
         out._a = a
     else:
+        if unusual and not MODE.enabled:
+            refuse_while_tracing(f"{op.name} under no_grad()")
         out.requires_grad = False
         out._op = out._a = None
     if unusual and MODE.anomaly:
@@ -66,6 +68,8 @@ def _binary(op: Op, a: Any, b: Any) -> Tensor:
     needs a gradient (see the module doc)."""
     unusual = modes.unusual_threads
     recording = not unusual or MODE.enabled
+    if not recording:
+        refuse_while_tracing(f"{op.name} under no_grad()")
     if type(a) is Tensor or isinstance(a, Tensor):
         ad = a.data
         if not (a.requires_grad and recording):
@@ -124,6 +128,8 @@ def _wide(op: Op, args: Sequence[Any]) -> Tensor:
     arguments are kept whole in `_k`, nodes among them (see node.py)."""
     unusual = modes.unusual_threads
     recording = not unusual or MODE.enabled
+    if not recording:
+        refuse_while_tracing(f"{op.name} under no_grad()")
     count = len(args) - op.nparams
     stored: list[Any] = []
     raw: list[Any] = []
@@ -174,6 +180,7 @@ def _expand_inputs(op: Op, stored: list[Any], raw: list[Any], count: int) -> Non
 
 
 def _compared(x: Any) -> Any:
+    refuse_while_tracing("a comparison of a Tensor")
     if isinstance(x, Tensor):
         return x.data
     return tensor_operand("comparison", x)
@@ -213,6 +220,7 @@ class Tensor(ArrayMethods, OpMethods, Node):
         self._op: Optional[Op] = None
         self._a = self._b = self._k = self._g = self._meta = None
         self._version = 0
+        note_leaf(self)  # a leaf made while tracing is a constant of the trace
 
     # --- array attributes ------------------------------------------------------------------
 
@@ -238,13 +246,16 @@ class Tensor(ArrayMethods, OpMethods, Node):
 
     def item(self) -> float:
         """The one element of a size-1 tensor as a Python float."""
+        refuse_while_tracing(".item() of a Tensor")
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
         """The data array itself (shared, not copied)."""
+        refuse_while_tracing(".numpy() of a Tensor")
         return self.data
 
     def __array__(self, dtype: Any = None, copy: Optional[bool] = None) -> np.ndarray:
+        refuse_while_tracing("a Tensor read as a numpy array")
         if copy:
             return np.array(self.data, dtype=dtype)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
@@ -255,9 +266,11 @@ class Tensor(ArrayMethods, OpMethods, Node):
         return len(self.data)
 
     def __float__(self) -> float:
+        refuse_while_tracing("float() of a Tensor")
         return float(self.data.item())
 
     def __bool__(self) -> bool:
+        refuse_while_tracing("bool() of a Tensor (an `if` or `and` on it)")
         return bool(self.data)
 
     def __repr__(self) -> str:
@@ -286,6 +299,7 @@ class Tensor(ArrayMethods, OpMethods, Node):
 
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, without history or gradient."""
+        refuse_while_tracing("detach() of a Tensor")
         return _leaf(self.data, self.label)
 
     @property

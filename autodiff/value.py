@@ -12,7 +12,7 @@ from . import numpy_api
 from .anomaly import observe
 from .engine import backward
 from .methods import OpMethods
-from .node import MODE, Node
+from .node import MODE, Node, note_leaf, refuse_while_tracing
 from .numerics import ieee, number
 from .operands import mixing_error, parameter_node_error, value_operand
 from .ops import RESERVED, Op
@@ -126,6 +126,7 @@ def _unusual(out: Value, op: Op, a: Optional[Value], b: Optional[Value], k: Any,
     if MODE.enabled:
         out._op, out._a, out._b, out._k = op, a, b, k
     else:
+        refuse_while_tracing(f"{op.name} under no_grad()")
         out._op = out._a = out._b = out._k = None
     if MODE.anomaly:
         observe(out, inputs)
@@ -161,6 +162,8 @@ class Value(OpMethods, Node):
         self.label = label
         self._op: Optional[Op] = None
         self._a = self._b = self._k = self._g = self._meta = None
+        if modes.unusual_threads:
+            note_leaf(self)  # a leaf made while tracing is a constant of the trace
 
     # --- graph -----------------------------------------------------------------------------
 
@@ -172,10 +175,12 @@ class Value(OpMethods, Node):
 
     def detach(self) -> "Value":
         """A new leaf with the same data and no history."""
+        refuse_while_tracing("detach() of a Value")
         return Value(self.data, self.label)
 
     def item(self) -> float:
         """The data as a Python float."""
+        refuse_while_tracing(".item() of a Value")
         return self.data
 
     def _seed(self, grad: Any) -> float:
@@ -206,14 +211,21 @@ class Value(OpMethods, Node):
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
+        refuse_while_tracing("float() of a Value")
         return self.data
 
     def __int__(self) -> int:
+        refuse_while_tracing("int() of a Value")
         return int(self.data)
 
     def __round__(self, ndigits: Optional[int] = None) -> float | int:
         # A number, as float(v) and int(v) are: for printing, never part of the graph.
+        refuse_while_tracing("round() of a Value")
         return round(self.data, ndigits)
+
+    def __bool__(self) -> bool:  # always true, as for any object; refused while tracing
+        refuse_while_tracing("bool() of a Value (an `if` or `and` on it)")
+        return True
 
     # Comparisons compare data and return bool (no gradient); identity stays the hash.
     def __lt__(self, other: Any) -> bool:
@@ -230,6 +242,7 @@ class Value(OpMethods, Node):
 
 
 def _data(x: Any) -> float:
+    refuse_while_tracing("a comparison of a Value")
     if isinstance(x, Value):
         return x.data
     if isinstance(x, Node):

@@ -1,18 +1,14 @@
-"""Side-by-side benchmarks of autodiff against micrograd, PyTorch and hand-written floors."""
+"""Side-by-side benchmarks of autodiff against micrograd, PyTorch and hand-written floors.
 
-import os
-import sys
+The modules form layers, each importing only the ones below it:
 
-THREADS = 2
-# If numpy came first (e.g. imported by a test runner), its BLAS pool is already sized; say so.
-NUMPY_PRELOADED = "numpy" in sys.modules
+    threads, data, case, isolated, systems, models   shared pieces (no system, no harness)
+    scalar, scalar_floor, tensor, tensor_floor, pytorch, compiled   one file per system
+    workloads, memory                                  which system runs which workload
+    report, harness                                    timing, checking, the outputs
+"""
 
-# Thread pools are sized when numpy/torch load, so this must run before either is imported.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(THREADS)
-# Idle OpenMP workers (torch) sleep instead of spinning into the next system's timed round.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
+from bench.threads import NUMPY_PRELOADED, THREADS  # first: sizes the thread pools
 from bench.harness import run  # noqa: E402  (after the thread settings on purpose)
 from bench.report import problems  # noqa: E402
 

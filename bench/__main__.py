@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from bench import report
-from bench.harness import log, run
+from bench.case import log
+from bench.harness import run
 
 
 def main(argv: list[str] | None = None) -> None:

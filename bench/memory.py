@@ -8,14 +8,16 @@ import tracemalloc
 from typing import Any, Iterator
 
 from bench import data, isolated, scalar
-from bench.harness import log
+from bench.case import log
+from bench.models import hinge_loss
 from bench.systems import SYSTEMS
 from bench.workloads import ALPHA
 
 TARGET_BYTES = 200
 GRAPH_SYSTEMS = ("micrograd", "autodiff")
 NOT_MEASURED = {"floor": "no graph: floats and hand-written backward",
-                "torch": "S1 is batched in torch (a few large tensors), so bytes per node means little"}
+                "torch": "S1 is batched in torch (a few large tensors), so bytes per node means little",
+                "compiled": "no graph: the generated code holds floats"}
 
 
 def rss_bytes() -> int:
@@ -65,14 +67,14 @@ def measure(system: str, mode: str, n_points: int) -> dict[str, Any]:
     gc.collect()
     if mode == "tracemalloc":
         tracemalloc.start()
-        root = scalar.hinge_loss(model, params, inputs(), ys, ALPHA)
+        root = hinge_loss(model, params, inputs(), ys, ALPHA)
         root.backward()
         current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         nodes = count_nodes(root)
         return {"nodes": nodes, "current_per_node": current / nodes, "peak_per_node": peak / nodes}
     before = rss_bytes()
-    root = scalar.hinge_loss(model, params, inputs(), ys, ALPHA)
+    root = hinge_loss(model, params, inputs(), ys, ALPHA)
     root.backward()
     after = rss_bytes()
     nodes = count_nodes(root)

@@ -9,8 +9,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from bench import NUMPY_PRELOADED, THREADS
-from bench.systems import SYSTEMS, versions
+from bench.systems import COMPILED, SYSTEMS, versions
+from bench.threads import NUMPY_PRELOADED, THREADS
 
 HERE = Path(__file__).resolve().parent
 METHOD = ("one process; systems interleaved round by round (order rotated each round) after a warm-up; "
@@ -88,10 +88,15 @@ def verdict(met: bool | None) -> str:
     return "n/a" if met is None else ("met" if met else "**not met**")
 
 
-def target_text(record: dict[str, Any]) -> str:
-    """The target as written next to the row."""
-    parts = [f"<= {record['target']:g}x"] if record["target"] is not None else []
-    return ", ".join(parts + (["must work"] if record["must_work"] else []))
+def target_text(target: float | None, must_work: bool) -> str:
+    """A target as written next to the row."""
+    parts = [f"<= {target:g}x"] if target is not None else []
+    return ", ".join(parts + (["must work"] if must_work else []))
+
+
+def first_call(entry: dict[str, Any]) -> str:
+    """How long a system's first call took (for the compiled system: tracing and compiling)."""
+    return seconds(entry["first_call_s"]) if "first_call_s" in entry else "n/a"
 
 
 def header(meta: dict[str, Any]) -> list[str]:
@@ -112,12 +117,15 @@ def header(meta: dict[str, Any]) -> list[str]:
 
 
 def time_table(records: list[dict[str, Any]]) -> list[str]:
-    """One row per timed workload: each system's median time (ratio to floor), target, verdict."""
-    lines = ["| workload | " + " | ".join(SYSTEMS) + " | target (autodiff/floor) | met |",
-             "|---" * (len(SYSTEMS) + 3) + "|"]
+    """One row per timed workload: each system's median time (ratio to floor), the compiled
+    system's first call, and autodiff's and the compiled system's targets and verdicts."""
+    lines = ["| workload | " + " | ".join(SYSTEMS) + " | compiled: first call | target: autodiff | met "
+             "| target: compiled | met |", "|---" * (len(SYSTEMS) + 6) + "|"]
     for record in records:
         cells = [record["name"], *(cell(record["systems"][name]) for name in SYSTEMS),
-                 target_text(record), verdict(record["met"])]
+                 first_call(record["systems"][COMPILED]),
+                 target_text(record["target"], record["must_work"]), verdict(record["met"]),
+                 target_text(record.get("compiled_target"), False), verdict(record.get("compiled_met"))]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

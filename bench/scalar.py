@@ -8,34 +8,12 @@ from typing import Any, Callable
 import numpy as np
 
 from bench import isolated
+from bench.case import Case
 from bench.data import Layers
-from bench.harness import Case
+from bench.models import ScalarMLP, hinge_loss, unflatten
 from bench.systems import require, require_attr
 
 Unary = Callable[[Any], Any]
-
-
-class ScalarMLP:
-    """An MLP of scalar nodes (any micrograd-compatible Value): hidden ReLU, linear output."""
-
-    def __init__(self, value: type, layers: Layers) -> None:
-        self.layers = [([[value(w) for w in row] for row in weight.T.tolist()], [value(b) for b in bias.tolist()])
-                       for weight, bias in layers]
-
-    def __call__(self, x: list[Any]) -> Any:
-        last = len(self.layers) - 1
-        for index, (rows, biases) in enumerate(self.layers):
-            out = []
-            for row, act in zip(rows, biases):
-                for w, xi in zip(row, x):
-                    act = act + w * xi
-                out.append(act if index == last else act.relu())
-            x = out
-        return x[0]
-
-    def parameters(self) -> list[Any]:
-        """Each layer's W in (n_in, n_out) order, then its b: the shared layout's order."""
-        return [p for rows, biases in self.layers for p in [w for column in zip(*rows) for w in column] + biases]
 
 
 def micrograd_mlp(layers: Layers) -> tuple[Callable[[list[Any]], Any], list[Any], Callable[[str], list[np.ndarray]]]:
@@ -54,14 +32,6 @@ def micrograd_mlp(layers: Layers) -> tuple[Callable[[list[Any]], Any], list[Any]
             np.array([getattr(n.b, field) for n in layer.neurons], dtype=float))]
 
     return model, model.parameters(), read
-
-
-def hinge_loss(model: Callable[[list[Any]], Any], params: list[Any], inputs: list[list[Any]], ys: list[float],
-               alpha: float) -> Any:
-    """The S1 graph: mean(relu(1 - y * score)) + alpha * sum(p * p), as in micrograd's demo."""
-    scores = [model(x) for x in inputs]
-    losses = [(1 + -y * score).relu() for y, score in zip(ys, scores)]
-    return sum(losses) * (1.0 / len(losses)) + alpha * sum(p * p for p in params)
 
 
 def hinge_case(model: Callable[[list[Any]], Any], params: list[Any], read: Callable[[str], list[np.ndarray]],
@@ -106,17 +76,6 @@ def mlp_case(system: str, layers: Layers, points: np.ndarray, labels: np.ndarray
     """S1 for 'micrograd' or 'autodiff': hinge loss + L2, backward, SGD update."""
     model, params, read, inputs = mlp_parts(system, layers, points)
     return hinge_case(model, params, read, inputs, labels, lr, alpha)
-
-
-def unflatten(flat: np.ndarray, layers: Layers) -> list[np.ndarray]:
-    """Split a flat parameter vector back into the shared layout's arrays."""
-    out, start = [], 0
-    for weight, bias in layers:
-        for shape in (weight.shape, bias.shape):
-            size = int(np.prod(shape))
-            out.append(flat[start:start + size].reshape(shape))
-            start += size
-    return out
 
 
 def micrograd_activations(value: type) -> tuple[Unary, Unary]:

@@ -7,8 +7,8 @@ from operator import mul
 
 import numpy as np
 
+from bench.case import Case
 from bench.data import Layers
-from bench.harness import Case
 
 
 class FloatMLP:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from bench import THREADS
+from bench.threads import THREADS
 
 FLOOR = "floor"
-SYSTEMS = (FLOOR, "micrograd", "torch", "autodiff")
+AUTODIFF = "autodiff"
+COMPILED = "compiled"  # autodiff.compile: the same package, its graphs run as generated code
+SYSTEMS = (FLOOR, "micrograd", "torch", AUTODIFF, COMPILED)
+MODULES = {COMPILED: "autodiff"}
 
 
 class Unavailable(Exception):
@@ -48,7 +51,7 @@ def versions() -> dict[str, str]:
     found = {FLOOR: "python floats / numpy"}
     for name in SYSTEMS[1:]:
         try:
-            module = require(name)
+            module = require(MODULES.get(name, name))
         except Unavailable as reason:
             found[name] = f"n/a: {reason}"
             continue

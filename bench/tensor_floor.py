@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bench.case import Case
 from bench.data import Layers
-from bench.harness import Case
 
 
 def bce_with_logits(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:

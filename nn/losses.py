@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+import autodiff
 from autodiff import Tensor
 
 from .module import as_tensor
@@ -78,15 +79,48 @@ def _check_unit_interval(what: str, values: np.ndarray, hint: str = "") -> None:
                          f"{np.unique(values[outside])[:5].tolist()}{hint}")
 
 
+def _bce_with_logits(z: np.ndarray, t: Any) -> np.ndarray:
+    with np.errstate(all="ignore"):  # IEEE values (inf - inf is nan) without warnings
+        return np.logaddexp(0.0, z) - t * z
+
+
+def _bce_with_logits_float(z: float, t: float) -> float:
+    return max(z, 0.0) + math.log1p(math.exp(-math.fabs(z))) - t * z
+
+
+def _bce_with_logits_grad(g: Any, y: Any, z: Any, t: Any) -> Any:
+    """g (sigmoid(z) - t), with sigmoid(z) = e^(z - softplus(z)) = e^((1 - t) z - y): the output
+    reused; the exponent is never positive (softplus(z) >= z), so it never overflows."""
+    if type(z) is np.ndarray:  # raw arrays (a first-order pass): the same ufunc, no op call
+        return g * (np.exp((1.0 - t) * z - y) - t)
+    return g * (autodiff.exp((1.0 - t) * z - y) - t)
+
+
+bce_with_logits = autodiff.register(
+    "binary_cross_entropy_with_logits", _bce_with_logits, _bce_with_logits_grad, None,
+    signature="logits, targets", scalar=_bce_with_logits_float,
+    doc="binary_cross_entropy_with_logits(z, t) = softplus(z) - t z, the loss of "
+        "p = sigmoid(z), stable for any z; d/dz = sigmoid(z) - t; no gradient to the targets")
+
+
 def binary_cross_entropy_with_logits(logits: Any, targets: Any,
                                      reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of p = sigmoid(z), as (1 - t) z + softplus(-z): stable for any z.
+    """Binary cross-entropy of p = sigmoid(z), as softplus(z) - t z: stable for any z.
 
     Equal to -(t ln sigmoid(z) + (1 - t) ln(1 - sigmoid(z))); its gradient is sigmoid(z) - t.
+    One op of the registry per element (a fused node, as PyTorch's), the targets an input
+    without a derivative: a Tensor of targets is passed on as it is (so `compile` traces it).
     """
-    z, t = _pair("binary_cross_entropy_with_logits", logits, targets)
-    losses = (1.0 - t) * z + (-z).softplus()  # softplus never overflows; no 1 - p cancels
-    return _reduced(losses, reduction, "binary_cross_entropy_with_logits")
+    z = as_tensor(logits)
+    if isinstance(targets, Tensor) and targets.dtype == z.dtype:
+        t: Any = targets
+    else:
+        t = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=z.dtype)
+    if t.shape != z.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: prediction has shape {z.shape} "
+                         f"but targets have shape {t.shape}; they must match (losses do not "
+                         f"broadcast)")
+    return _reduced(bce_with_logits(z, t), reduction, "binary_cross_entropy_with_logits")
 
 
 def cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> Tensor:

@@ -3,13 +3,15 @@
 `mish` (the README's custom op, as written there) and `lerp` (its n-ary op) are registered here,
 before collection, so every registry-wide test (derivatives on Value and Tensor, both orders,
 extreme inputs) covers them, as it would any user's op. tests/test_register.py checks that the
-README still holds this mish.
+README still holds this mish. So is nn's own op (binary_cross_entropy_with_logits), imported
+here.
 """
 
 import numpy as np
 
 import autodiff
 from autodiff import sigmoid, softplus, tanh
+import nn  # noqa: F401  (registers nn's op before collection, whichever tests run)
 from autodiff.testing import load_profile
 
 load_profile()

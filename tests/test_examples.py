@@ -79,6 +79,15 @@ def test_moons_on_scalar_values_learns_too(tmp_path: Path) -> None:
     assert pictures(out) == {"moons", "training"}
 
 
+def test_compiled_trains_the_moons_mlp_and_shows_its_backward(tmp_path: Path) -> None:
+    stdout, out = run("compiled", tmp_path, "--steps", "60", "--lines", "5")
+    assert "compiled: training accuracy 100%" in stdout
+    backward = stdout.split("lines of the backward pass:\n")[1].splitlines()[:5]
+    assert all(re.fullmatch(r" +\w+ = .+", line) for line in backward), backward
+    assert re.search(r"one step: compiled [\d.]+ ms, interpreted [\d.]+ ms", stdout)
+    assert (out / "loss_and_grads.py").read_text().startswith("def loss_and_grads(xs, ys")
+
+
 def test_newton_converges_in_a_handful_of_steps(tmp_path: Path) -> None:
     stdout, out = run("newton", tmp_path)
     newton = int(re.search(r"Newton converged in (\d+) steps", stdout).group(1))

@@ -171,8 +171,9 @@ def test_star_import_shadows_no_builtin() -> None:
     imported = set(namespace) - {"__builtins__"}
     assert imported == set(autodiff.__all__)
     assert not imported & set(dir(builtins)), "from autodiff import * would hide a builtin"
-    assert {"abs", "sum", "max", "min"}.isdisjoint(autodiff.__all__)
+    assert {"abs", "sum", "max", "min", "compile"}.isdisjoint(autodiff.__all__)
     for name in ("tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand",
                  "randn", "zeros_like", "ones_like", "full_like", "cast"):
         assert name in imported
     assert autodiff.abs(-2.0) == 2.0  # still reached through the package
+    assert callable(autodiff.compile)

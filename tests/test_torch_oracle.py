@@ -43,6 +43,8 @@ ELEMENTWISE_TORCH: dict[str, Callable[..., Any]] = {
     "mish": F.mish,  # the README's, registered by tests/conftest.py
     "step": lambda x: (x > 0).to(x.dtype) + 0 * x,  # torch's mask has no graph: add a zero one
     "where": lambda cond, a, b: torch.where(torch.as_tensor(cond) != 0, a, b),
+    "binary_cross_entropy_with_logits": lambda z, t: F.binary_cross_entropy_with_logits(  # nn's
+        z, torch.full_like(z, t), reduction="none"),
 }
 
 

@@ -1,5 +1,5 @@
-"""The array-only methods of Tensor: products, reductions, the softmax pair, shapes, dtype and
-copies, iteration, and the elementwise == and !=.
+"""The array-only methods of Tensor: array attributes, products, reductions, the softmax pair,
+shapes, dtype and copies, iteration, and the elementwise comparisons.
 
 Each is one call into the registry through the Tensor's recording hot paths (`_unary`,
 `_binary`, `_wide`); axes are checked here, against the tensor's own number of dimensions, so a
@@ -27,6 +27,33 @@ class ArrayMethods:
     _unary: Callable[[Op, Any], Any]
     _binary: Callable[[Op, Any, Any], Any]
     _wide: Callable[[Op, Sequence[Any]], Any]
+
+    # --- array attributes ------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The array's shape."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The float dtype of data and grad."""
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return len(self.data)
 
     # --- products and selection --------------------------------------------------------------
 
@@ -164,23 +191,37 @@ class ArrayMethods:
             raise TypeError("iteration over a 0-d Tensor (use .item() for its number)")
         return (self[i] for i in range(len(self.data)))
 
-    # --- == and != -------------------------------------------------------------------------
+    # --- comparisons ---------------------------------------------------------------------
 
-    # Elementwise, returning bool arrays like < and > (numpy's and PyTorch's habit). The hash
-    # stays identity, so tensors are dict keys and set members (found by identity), but
-    # `t in a_list` and `a_list.index(t)` compare elementwise, as for numpy arrays: code that
-    # holds nodes in lists compares their ids.
+    # Elementwise on the data, returning bool arrays (numpy's and PyTorch's habit): no graph,
+    # no gradient. The hash stays identity, so tensors are dict keys and set members (found by
+    # identity), but `t in a_list` and `a_list.index(t)` compare elementwise, as for numpy
+    # arrays: code that holds nodes in lists compares their ids.
     __hash__ = object.__hash__
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        refuse_while_tracing("a comparison of a Tensor")
-        data = _equality_operand(other)
+        data = _compared(other)
         return NotImplemented if data is NotImplemented else np.asarray(self.data == data)
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        refuse_while_tracing("a comparison of a Tensor")
-        data = _equality_operand(other)
+        data = _compared(other)
         return NotImplemented if data is NotImplemented else np.asarray(self.data != data)
+
+    def __lt__(self, other: Any) -> Any:
+        data = _compared(other)
+        return NotImplemented if data is NotImplemented else np.asarray(self.data < data)
+
+    def __le__(self, other: Any) -> Any:
+        data = _compared(other)
+        return NotImplemented if data is NotImplemented else np.asarray(self.data <= data)
+
+    def __gt__(self, other: Any) -> Any:
+        data = _compared(other)
+        return NotImplemented if data is NotImplemented else np.asarray(self.data > data)
+
+    def __ge__(self, other: Any) -> Any:
+        data = _compared(other)
+        return NotImplemented if data is NotImplemented else np.asarray(self.data >= data)
 
 
 def shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
@@ -190,9 +231,11 @@ def shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
     return args
 
 
-def _equality_operand(x: Any) -> Any:
-    """The data a Tensor is compared with by == and !=; NotImplemented for anything else (a
-    Value, a string, None), so Python falls back to identity: `t == None` is False."""
+def _compared(x: Any) -> Any:
+    """The data a Tensor is compared with; NotImplemented for anything else (a Value, a string,
+    None), so Python falls back to identity for == (`t == None` is False) and raises its
+    TypeError for <. Refused while tracing: the result would be fixed at the traced values."""
+    refuse_while_tracing("a comparison of a Tensor")
     if isinstance(x, ArrayMethods):
         return x.data
     try:

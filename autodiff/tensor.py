@@ -179,13 +179,6 @@ def _expand_inputs(op: Op, stored: list[Any], raw: list[Any], count: int) -> Non
             stored[i] = _binary(shapes.expand, x, shape)
 
 
-def _compared(x: Any) -> Any:
-    refuse_while_tracing("a comparison of a Tensor")
-    if isinstance(x, Tensor):
-        return x.data
-    return tensor_operand("comparison", x)
-
-
 _new = object.__new__
 
 
@@ -222,27 +215,7 @@ class Tensor(ArrayMethods, OpMethods, Node):
         self._version = 0
         note_leaf(self)  # a leaf made while tracing is a constant of the trace
 
-    # --- array attributes ------------------------------------------------------------------
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The array's shape."""
-        return self.data.shape
-
-    @property
-    def ndim(self) -> int:
-        """The number of axes."""
-        return self.data.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The float dtype of data and grad."""
-        return self.data.dtype
-
-    @property
-    def size(self) -> int:
-        """The number of elements."""
-        return self.data.size
+    # --- plain values ----------------------------------------------------------------------
 
     def item(self) -> float:
         """The one element of a size-1 tensor as a Python float."""
@@ -259,11 +232,6 @@ class Tensor(ArrayMethods, OpMethods, Node):
         if copy:
             return np.array(self.data, dtype=dtype)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
-
-    def __len__(self) -> int:
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d Tensor")
-        return len(self.data)
 
     def __float__(self) -> float:
         refuse_while_tracing("float() of a Tensor")
@@ -374,19 +342,6 @@ class Tensor(ArrayMethods, OpMethods, Node):
         self._version = writes
         return self
 
-    # Comparisons compare data and return bool arrays (no gradient); for == and != see
-    # array_methods.py.
-    def __lt__(self, other: Any) -> np.ndarray:
-        return np.asarray(self.data < _compared(other))
-
-    def __le__(self, other: Any) -> np.ndarray:
-        return np.asarray(self.data <= _compared(other))
-
-    def __gt__(self, other: Any) -> np.ndarray:
-        return np.asarray(self.data > _compared(other))
-
-    def __ge__(self, other: Any) -> np.ndarray:
-        return np.asarray(self.data >= _compared(other))
 
 # --- construction ----------------------------------------------------------------------------
 

@@ -20,10 +20,12 @@ from .array_code import ArrayCode
 from .float_code import FloatCode
 from .kernels import MATH
 from .node import Node, arguments
+from .numerics import errors_off, errors_on
 
 _INF = float("inf")
 RESERVED = set(dir(builtins)) | set(keyword.kwlist) | set(MATH) | {
-    "np", "asarray", "errstate", "_interpreted", "_dispatch", "_retrace", "_checked"}
+    "np", "asarray", "errors_off", "errors_on", "_quiet", "_interpreted", "_dispatch",
+    "_retrace", "_checked"}
 
 
 def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: Any,
@@ -67,7 +69,8 @@ def generate(name: str, params: Sequence[str], unpack: Sequence[str], result: An
     body = [*unpack, *reads, *floats.lines(roots)]
     array_lines = arrays.lines(roots)
     if array_lines:  # IEEE values without numpy's warnings, as the ops' own forwards give them
-        body += ['with errstate(all="ignore"):', *("    " + line for line in array_lines)]
+        body += ["_quiet = errors_off()  # numpy's floating-point warnings off", "try:",
+                 *("    " + line for line in array_lines), "finally:", "    errors_on(_quiet)"]
     body.append(f"return {_render(result, floats, arrays, names, set())}")
     call = f"({', '.join(params)})"
     names.namespace.update(_interpreted=fallback, _dispatch=dispatch, _retrace=retrace)
@@ -182,7 +185,8 @@ class Names:
 
     def __init__(self, taken: Sequence[str]) -> None:
         self.namespace: dict[str, Any] = {"np": np, "asarray": np.asarray,
-                                          "errstate": np.errstate, **MATH}
+                                          "errors_off": errors_off, "errors_on": errors_on,
+                                          **MATH}
         self.taken = RESERVED | set(taken)
         self.counts: dict[tuple[str, bool], int] = {}
         self.bound: dict[int, str] = {}  # id of a namespace value -> its name

@@ -104,10 +104,10 @@ def array_kernel(op: Op, args: Sequence[str], values: Sequence[Any], data: Seque
         return Kernel(f"np.{ufunc}({', '.join(args)}{extra})",
                       ufunc if ufunc in EXACT else None, True)
     if name in ("sum", "max", "min"):
-        axis = axis_argument(name, values[1], len(shapes[0] or ()))
-        parts = [f"axis={axis!r}"] if axis is not None else []
-        parts += ["keepdims=True"] if values[2] else []
-        return Kernel(f"{args[0]}.{name}({', '.join(parts)})", fresh=True)
+        return Kernel(f"{args[0]}.{name}({_reduced(name, values, shapes[0])})", fresh=True)
+    if name == "mean" and result.size and result.dtype != np.float16:  # as its forward computes it
+        share = 1.0 / (int(np.prod(shapes[0])) // result.size or math.nan)
+        return Kernel(f"{args[0]}.sum({_reduced(name, values, shapes[0])}) * {share!r}", fresh=True)
     if name == "matmul":
         return Kernel(f"{args[0]} @ {args[1]}", fresh=True)
     if name == "linear":  # as its forward: the bias added into the product where it fits
@@ -127,6 +127,13 @@ def array_kernel(op: Op, args: Sequence[str], values: Sequence[Any], data: Seque
     if name == "sum_to":
         return _sum_to(args[0], shape, shapes[0] or ())
     return Kernel(f"{bind(op.array, op.name)}({', '.join(args)})", fresh=name in FRESH)
+
+
+def _reduced(name: str, values: Sequence[Any], shape: tuple[int, ...]) -> str:
+    """A reduction's axis and keepdims as keyword arguments (none where they are the defaults)."""
+    axis = axis_argument(name, values[1], len(shape))
+    parts = [f"axis={axis!r}"] if axis is not None else []
+    return ", ".join(parts + (["keepdims=True"] if values[2] else []))
 
 
 def _sum_to(x: str, shape: tuple[int, ...], source: tuple[int, ...]) -> Kernel:

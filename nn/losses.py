@@ -15,6 +15,7 @@ import numpy as np
 
 import autodiff
 from autodiff import Tensor
+from autodiff.numerics import quiet
 
 from .module import as_tensor
 
@@ -79,9 +80,9 @@ def _check_unit_interval(what: str, values: np.ndarray, hint: str = "") -> None:
                          f"{np.unique(values[outside])[:5].tolist()}{hint}")
 
 
+@quiet  # IEEE values (inf - inf is nan) without warnings
 def _bce_with_logits(z: np.ndarray, t: Any) -> np.ndarray:
-    with np.errstate(all="ignore"):  # IEEE values (inf - inf is nan) without warnings
-        return np.logaddexp(0.0, z) - t * z
+    return np.logaddexp(0.0, z) - t * z
 
 
 def _bce_with_logits_float(z: float, t: float) -> float:

@@ -280,3 +280,24 @@ def test_a_compiled_training_loop_follows_the_interpreted_one() -> None:
         loss_i, Wi, bi = interpreted(step, Wi, bi, X, t)
         assert same((loss, W, b), (loss_i, Wi, bi))
     assert compiled.traces == 1
+
+
+
+def test_the_function_transforms_compile_like_any_function() -> None:
+    from autodiff import func
+
+    def loss(w: Any, x: Any) -> Any:
+        return (autodiff.tanh(x @ w) ** 2).sum()
+
+    def cubes(w: Any) -> Any:
+        return (autodiff.tanh(w) ** 3).sum()
+
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    for transform in (func.grad(loss), func.value_and_grad(loss), func.jacobian(loss),
+                      lambda w, x: func.hessian(cubes)(w)):
+        compiled = autodiff.compile(transform)
+        for w in (np.ones(3), np.array([-0.5, 2.0, 0.1])):
+            assert same(compiled(w, x), transform(w, x))
+        assert compiled.traces == 1
+    scalar = func.grad(lambda a, b: a * b + autodiff.sin(a), argnums=(0, 1))
+    assert same(autodiff.compile(scalar)(1.0, 2.0), scalar(1.0, 2.0))

@@ -20,7 +20,7 @@ from .ops import KINK_AT_ZERO, NONZERO, POSITIVE, Domain, register
 def _power_da(g, y, a, b):  # type: ignore[no-untyped-def]
     """d/da a^b = b a^(b-1), and 0 at 0 ** 0 (a^0 = 1 for every a), where b a^(b-1) is 0 inf."""
     if isinstance(b, (int, float)) and b:  # an exponent other than 0: no special case
-        return g * b * power(a, b - 1)
+        return g * b * (a if b == 2 else power(a, b - 1))  # a square's a^1 is a itself
     keep = step(abs(a) + abs(b))  # 0 only at 0 ** 0
     return g * b * power(_one_where_not(a, keep), b - 1)
 

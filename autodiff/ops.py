@@ -210,7 +210,14 @@ def _signature(params: Sequence[str], defaults: Sequence[Any], ninputs: int,
                               for p, kind, d in zip(params, kinds, defaults)])
 
 
-REGISTRY: dict[str, Op] = {}
+class _Registry(dict):  # type: ignore[type-arg]
+    """Every op by name. A name not in it is an UnknownOpError, as from `lookup`."""
+
+    def __missing__(self, name: str) -> Op:
+        return lookup(name)
+
+
+REGISTRY: dict[str, Op] = _Registry()
 BUILT_IN: set[str] = set()  # names registered by the package itself: never replaced or removed
 RESERVED: set[str] = set()  # attributes of Value and Tensor that an op name would be hidden by
 

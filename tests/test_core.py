@@ -134,7 +134,8 @@ def _message(route: Callable[[], Any], kind: type) -> str:
 def test_an_unknown_op_name_is_the_same_error_from_every_route() -> None:
     routes = [lambda: autodiff.lookup("tahn"), lambda: Value(1.0).apply("tahn"),
               lambda: Tensor([1.0]).apply("tahn"), lambda: nn.Layer(2, 2, activation="tahn"),
-              lambda: check_op("tahn", 1.0), lambda: autodiff.unregister("tahn")]
+              lambda: check_op("tahn", 1.0), lambda: autodiff.unregister("tahn"),
+              lambda: REGISTRY["tahn"]]
     messages = {_message(route, UnknownOpError) for route in routes}
     assert messages == {"no op named 'tahn' is registered; did you mean 'tanh'?"}
     assert issubclass(UnknownOpError, (ValueError, KeyError, AttributeError))

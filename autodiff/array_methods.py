@@ -19,6 +19,15 @@ from .ops import Op
 T = TypeVar("T", bound="ArrayMethods")
 
 
+def _comparison(ufunc: np.ufunc) -> Callable[[Any, Any], Any]:
+    """A comparison operator: ufunc on the data, a bool array; NotImplemented for an operand
+    that is not numbers (see `_compared`)."""
+    def compare(self: Any, other: Any) -> Any:
+        data = _compared(other)
+        return NotImplemented if data is NotImplemented else np.asarray(ufunc(self.data, data))
+    return compare
+
+
 class ArrayMethods:
     """Tensor's methods beyond the elementwise ones (mixed into Tensor)."""
 
@@ -199,29 +208,12 @@ class ArrayMethods:
     # arrays: code that holds nodes in lists compares their ids.
     __hash__ = object.__hash__
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        data = _compared(other)
-        return NotImplemented if data is NotImplemented else np.asarray(self.data == data)
-
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        data = _compared(other)
-        return NotImplemented if data is NotImplemented else np.asarray(self.data != data)
-
-    def __lt__(self, other: Any) -> Any:
-        data = _compared(other)
-        return NotImplemented if data is NotImplemented else np.asarray(self.data < data)
-
-    def __le__(self, other: Any) -> Any:
-        data = _compared(other)
-        return NotImplemented if data is NotImplemented else np.asarray(self.data <= data)
-
-    def __gt__(self, other: Any) -> Any:
-        data = _compared(other)
-        return NotImplemented if data is NotImplemented else np.asarray(self.data > data)
-
-    def __ge__(self, other: Any) -> Any:
-        data = _compared(other)
-        return NotImplemented if data is NotImplemented else np.asarray(self.data >= data)
+    __eq__ = _comparison(np.equal)  # type: ignore[assignment]
+    __ne__ = _comparison(np.not_equal)  # type: ignore[assignment]
+    __lt__ = _comparison(np.less)
+    __le__ = _comparison(np.less_equal)
+    __gt__ = _comparison(np.greater)
+    __ge__ = _comparison(np.greater_equal)
 
 
 def shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:

@@ -92,8 +92,6 @@ def _bce_with_logits_float(z: float, t: float) -> float:
 def _bce_with_logits_grad(g: Any, y: Any, z: Any, t: Any) -> Any:
     """g (sigmoid(z) - t), with sigmoid(z) = e^(z - softplus(z)) = e^((1 - t) z - y): the output
     reused; the exponent is never positive (softplus(z) >= z), so it never overflows."""
-    if type(z) is np.ndarray:  # raw arrays (a first-order pass): the same ufunc, no op call
-        return g * (np.exp((1.0 - t) * z - y) - t)
     return g * (autodiff.exp((1.0 - t) * z - y) - t)
 
 
